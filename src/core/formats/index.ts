@@ -1,0 +1,6 @@
+export * from './prompt';
+export * from './trl';
+export * from './kto';
+export * from './dpoJsonl';
+export * from './hh';
+export * from './export';
