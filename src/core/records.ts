@@ -63,8 +63,7 @@ export const RewriteSchema = z.object({
   text: z.string(),
 });
 
-export const JudgmentSchema = z
-  .object({
+export const JudgmentFieldsSchema = z.object({
     /** Candidate id of the winner, or 'tie' / 'both_bad'. Absent for a pure ranking. */
     winner: z.string().min(1).optional(),
     strength: z.enum(['slight', 'clear']).optional(),
@@ -80,10 +79,14 @@ export const JudgmentSchema = z
     guidelineVersion: z.string().optional(),
     startedAt: z.string().optional(),
     judgedAt: z.string(),
-  })
-  .refine((j) => j.winner !== undefined || j.ranking !== undefined, {
-    message: 'a judgment needs a winner or a ranking',
   });
+
+export const needsWinnerOrRanking = {
+  check: (j: { winner?: string; ranking?: string[][] }) => j.winner !== undefined || j.ranking !== undefined,
+  message: 'a judgment needs a winner or a ranking',
+};
+
+export const JudgmentSchema = JudgmentFieldsSchema.refine(needsWinnerOrRanking.check, { message: needsWinnerOrRanking.message });
 
 /** One judged comparison, self-contained so exports and `git diff` need nothing else. */
 export const PreferenceRecordSchema = z.object({

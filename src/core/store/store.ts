@@ -84,6 +84,7 @@ export class PreferenceStore {
   }
 
   addItems(items: QueueItem[]): void {
+    this.ensureGitattributes();
     appendJsonl(
       this.queueFile,
       items.map((it) => ({ v: SCHEMA_VERSION, type: 'item', ...it })),
@@ -101,6 +102,7 @@ export class PreferenceStore {
       candidates: item.candidates,
       judgment,
     });
+    this.ensureGitattributes();
     appendJsonl(this.preferencesFile, [rec]);
     return rec;
   }

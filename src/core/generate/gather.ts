@@ -1,0 +1,77 @@
+// Runs several candidate sources side by side for one prompt. A failing source yields its own
+// error (for its own column); the others still finish.
+import * as crypto from 'node:crypto';
+import type { Origin, Prompt, QueueItem } from '../records';
+import { asGenerationError } from './openaiCompatible';
+import type { CandidateSource, ChatMessage, GatherEvent, GeneratedCandidate, SourceResult } from './types';
+
+export interface GatherOptions {
+  /** Samples per source (default 1). */
+  n?: number;
+  signal?: AbortSignal;
+  onEvent?: (ev: GatherEvent) => void;
+  messages?: ChatMessage[];
+}
+
+export async function gatherCandidates(sources: CandidateSource[], prompt: Prompt, opts: GatherOptions = {}): Promise<SourceResult[]> {
+  const ids = new Set<string>();
+  for (const s of sources) {
+    if (ids.has(s.id)) throw new Error(`two candidate sources share the id "${s.id}"`);
+    ids.add(s.id);
+  }
+  const emit = (ev: GatherEvent) => {
+    try {
+      opts.onEvent?.(ev);
+    } catch {
+      // A listener bug must not turn a good generation into a failed one.
+    }
+  };
+  return Promise.all(
+    sources.map(async (src): Promise<SourceResult> => {
+      const warnings: string[] = [];
+      emit({ type: 'start', sourceId: src.id });
+      try {
+        const candidates = await src.generate(
+          { prompt, n: opts.n ?? 1, messages: opts.messages },
+          {
+            signal: opts.signal,
+            onDelta: (index, text) => emit({ type: 'delta', sourceId: src.id, index, text }),
+            onWarning: (message) => {
+              warnings.push(message);
+              emit({ type: 'warning', sourceId: src.id, message });
+            },
+            onRetry: (r) => emit({ type: 'retry', sourceId: src.id, ...r }),
+          },
+        );
+        emit({ type: 'done', sourceId: src.id, candidates });
+        return { sourceId: src.id, label: src.label, ok: true, candidates, warnings };
+      } catch (e) {
+        const error = asGenerationError(e, src.id, opts.signal);
+        emit({ type: 'error', sourceId: src.id, error });
+        return { sourceId: src.id, label: src.label, ok: false, error, warnings };
+      }
+    }),
+  );
+}
+
+/** All candidates of the successful sources, in source order. */
+export function candidatesOf(results: SourceResult[]): GeneratedCandidate[] {
+  return results.flatMap((r) => (r.ok ? r.candidates : []));
+}
+
+/** A queue item from gathered results, or undefined when fewer than 2 candidates came back. */
+export function queueItemFrom(
+  prompt: Prompt,
+  results: SourceResult[],
+  opts: { id?: string; now?: Date; origin?: Origin } = {},
+): QueueItem | undefined {
+  const candidates = candidatesOf(results);
+  if (candidates.length < 2) return undefined;
+  return {
+    id: opts.id ?? `gen-${crypto.randomUUID()}`,
+    prompt,
+    candidates,
+    origin: opts.origin ?? { kind: 'generate' },
+    createdAt: (opts.now ?? new Date()).toISOString(),
+  };
+}

@@ -1,0 +1,108 @@
+// The one interface every candidate source implements (OpenAI-compatible HTTP here; the host
+// adds a vscode.lm source with the same shape). Pure types + the error class: no I/O.
+import type { Candidate, Prompt } from '../records';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Sampling parameters recorded on each candidate (`Candidate.params`). */
+export interface SamplingParams {
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  seed?: number;
+}
+
+export interface GenerateRequest {
+  prompt: Prompt;
+  /** How many samples this source should return (default 1). */
+  n?: number;
+  /** Prebuilt messages; when absent the source builds them with `buildChatMessages`. */
+  messages?: ChatMessage[];
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  /** Streaming progress: the full text of candidate `index` so far (restarts from '' on a retry). */
+  onDelta?: (index: number, textSoFar: string) => void;
+  /** Non-fatal problems (malformed stream chunk, one of several samples failed, retry). */
+  onWarning?: (message: string) => void;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** What a source produces: a ready `Candidate` (it has an id, so it can go straight into a QueueItem). */
+export type GeneratedCandidate = Candidate;
+
+export interface CandidateSource {
+  readonly id: string;
+  readonly label: string;
+  generate(req: GenerateRequest, opts?: GenerateOptions): Promise<GeneratedCandidate[]>;
+}
+
+export type GenerationErrorKind =
+  | 'http' // the server answered with an error status
+  | 'timeout' // no response headers within the request timeout
+  | 'idle' // the body stopped arriving for longer than the idle timeout
+  | 'network' // connection refused/reset/dropped mid-stream
+  | 'protocol' // the server answered something that is not the chat completions contract
+  | 'aborted' // the caller cancelled
+  | 'unavailable' // the source cannot run at all (e.g. no vscode.lm model)
+  | 'other';
+
+export interface GenerationErrorInit {
+  kind: GenerationErrorKind;
+  sourceId: string;
+  status?: number;
+  /** From the documented error body `{"error":{"message","type","param","code"}}`. */
+  type?: string;
+  param?: string;
+  code?: string;
+  retryable?: boolean;
+  /** Server-requested wait (Retry-After), in ms. */
+  retryAfterMs?: number;
+}
+
+export class GenerationError extends Error {
+  readonly kind: GenerationErrorKind;
+  readonly sourceId: string;
+  readonly status?: number;
+  readonly type?: string;
+  readonly param?: string;
+  readonly code?: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, init: GenerationErrorInit) {
+    super(message);
+    this.name = 'GenerationError';
+    this.kind = init.kind;
+    this.sourceId = init.sourceId;
+    this.status = init.status;
+    this.type = init.type;
+    this.param = init.param;
+    this.code = init.code;
+    this.retryable = init.retryable ?? false;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** Events of one `gatherCandidates` run, tagged with the source they belong to. */
+export type GatherEvent =
+  | { type: 'start'; sourceId: string }
+  | { type: 'delta'; sourceId: string; index: number; text: string }
+  | { type: 'warning'; sourceId: string; message: string }
+  | { type: 'retry'; sourceId: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'done'; sourceId: string; candidates: GeneratedCandidate[] }
+  | { type: 'error'; sourceId: string; error: GenerationError };
+
+export type SourceResult =
+  | { sourceId: string; label: string; ok: true; candidates: GeneratedCandidate[]; warnings: string[] }
+  | { sourceId: string; label: string; ok: false; error: GenerationError; warnings: string[] };

@@ -1,0 +1,256 @@
+// Reward scorers behind one interface: the built-in linear model (JS features + ONNX) and a
+// Hugging Face text-classification export (tokenizer.json + model.onnx with one logit).
+// These run session.run on the calling thread: the extension uses them through WorkerScorer.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { FEATURE_DIM, FEATURE_VERSION, featurize, type PromptLike } from './features';
+import { META_FILE, MODEL_FILE, readRewardMeta } from './onnx';
+
+export interface ScorerInfo {
+  kind: 'builtin' | 'hf';
+  version: string;
+  /** Responses below this score are flagged (built-in models; HF exports carry none). */
+  threshold?: number;
+  dir: string;
+  heldOutAccuracy?: number;
+  maxLength?: number;
+  inputNames: string[];
+}
+
+export interface ScoreInput {
+  prompt: string | PromptLike;
+  response: string;
+  language?: string;
+}
+
+export interface RewardScorer {
+  readonly info: ScorerInfo;
+  score(items: ScoreInput[]): Promise<number[]>;
+  dispose(): Promise<void>;
+}
+
+export const TOKENIZER_FILE = 'tokenizer.json';
+const DEFAULT_BATCH = 256;
+
+async function openSession(file: string): Promise<ort.InferenceSession> {
+  if (!fs.existsSync(file)) throw new Error(`${file}: model file not found; the model folder must contain ${MODEL_FILE}`);
+  try {
+    return await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+  } catch (e) {
+    throw new Error(`${file}: not a loadable ONNX model (${firstLine((e as Error).message)}); re-export it (built-in: retrain; Hugging Face: optimum-cli export onnx --task text-classification)`);
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].slice(0, 300);
+}
+
+function logitsOf(out: ort.InferenceSession.OnnxValueMapType, name: string, n: number, file: string): number[] {
+  const t = out[name] as ort.Tensor;
+  const dims = t.dims;
+  if (dims.length !== 2 || dims[0] !== n || dims[1] !== 1) {
+    throw new Error(`${file}: output "${name}" has shape [${dims.join(', ')}], expected [${n}, 1]: a reward model must give one logit per input (export with num_labels=1)`);
+  }
+  return Array.from(t.data as Float32Array, Number);
+}
+
+/** The built-in linear model: featurise in JS, score with onnxruntime. */
+export class BuiltinScorer implements RewardScorer {
+  private constructor(readonly info: ScorerInfo, private session: ort.InferenceSession, private file: string, private batch: number) {}
+
+  static async load(dir: string, batchSize = DEFAULT_BATCH): Promise<BuiltinScorer> {
+    const meta = readRewardMeta(dir);
+    if (meta.featureVersion !== FEATURE_VERSION || meta.featureDim !== FEATURE_DIM) {
+      throw new Error(`${path.join(dir, META_FILE)}: model was trained on features ${meta.featureVersion} (dim ${meta.featureDim}) but this version computes ${FEATURE_VERSION} (dim ${FEATURE_DIM}); retrain the reward model`);
+    }
+    const file = path.join(dir, MODEL_FILE);
+    const session = await openSession(file);
+    if (!session.inputNames.includes('features') || !session.outputNames.includes('logits')) {
+      await session.release();
+      throw new Error(`${file}: expected input "features" and output "logits", found inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; this is not a built-in reward model (a Hugging Face export needs ${TOKENIZER_FILE} beside it)`);
+    }
+    return new BuiltinScorer(
+      { kind: 'builtin', version: meta.modelVersion, threshold: meta.threshold, dir, heldOutAccuracy: meta.heldOutAccuracy, inputNames: session.inputNames.slice() },
+      session, file, batchSize,
+    );
+  }
+
+  async score(items: ScoreInput[]): Promise<number[]> {
+    const out: number[] = [];
+    for (let s = 0; s < items.length; s += this.batch) {
+      const chunk = items.slice(s, s + this.batch);
+      const x = new Float32Array(chunk.length * FEATURE_DIM);
+      chunk.forEach((it, i) => x.set(featurize(it.prompt, it.response, it.language), i * FEATURE_DIM));
+      const res = await this.session.run({ features: new ort.Tensor('float32', x, [chunk.length, FEATURE_DIM]) });
+      out.push(...logitsOf(res, 'logits', chunk.length, this.file));
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+type TokenizerLib = typeof import('@huggingface/tokenizers');
+type Tok = InstanceType<TokenizerLib['Tokenizer']>;
+
+const HF_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+
+function readJson(file: string, what: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: cannot read ${what} (${firstLine((e as Error).message)})`);
+  }
+}
+
+/** A Hugging Face sequence-classification export with a single logit (optimum-cli layout). */
+export class HfScorer implements RewardScorer {
+  private specials = 0;
+  private constructor(
+    readonly info: ScorerInfo,
+    private session: ort.InferenceSession,
+    private tok: Tok,
+    private padId: number,
+    private unkId: number,
+    private file: string,
+    private output: string,
+    private batch: number,
+  ) {
+    // Special tokens the post-processor adds around a pair, so truncation leaves room for them.
+    const a = tok.tokenize('a'), b = tok.tokenize('b');
+    this.specials = Math.max(0, this.encodeTokens(a, b).tokens.length - a.length - b.length);
+  }
+
+  static async load(dir: string, batchSize = 32): Promise<HfScorer> {
+    const tokFile = path.join(dir, TOKENIZER_FILE);
+    if (!fs.existsSync(tokFile)) {
+      throw new Error(`${dir}: no ${TOKENIZER_FILE} found; a Hugging Face reward model folder needs ${MODEL_FILE} and ${TOKENIZER_FILE} (as written by optimum-cli export onnx --task text-classification), a built-in one needs ${META_FILE}`);
+    }
+    const tokJson = readJson(tokFile, 'the tokenizer');
+    const cfgFile = path.join(dir, 'tokenizer_config.json');
+    const tokCfg = fs.existsSync(cfgFile) ? readJson(cfgFile, 'the tokenizer config') : {};
+    const modelCfgFile = path.join(dir, 'config.json');
+    const modelCfg = fs.existsSync(modelCfgFile) ? readJson(modelCfgFile, 'the model config') : {};
+    // Stays a runtime import in bundles: the package is ESM-first.
+    const lib: TokenizerLib = await import('@huggingface/tokenizers');
+    let tok: Tok;
+    try {
+      tok = new lib.Tokenizer(tokJson, tokCfg);
+    } catch (e) {
+      throw new Error(`${tokFile}: tokenizer not supported (${firstLine((e as Error).message)})`);
+    }
+    const file = path.join(dir, MODEL_FILE);
+    const session = await openSession(file);
+    const unexpected = session.inputNames.filter((n) => !HF_INPUTS.includes(n));
+    if (!session.inputNames.includes('input_ids') || unexpected.length) {
+      await session.release();
+      throw new Error(`${file}: inputs are [${session.inputNames.join(', ')}]; a text-classification reward model must take input_ids (and optionally attention_mask, token_type_ids)${unexpected.length ? `, not ${unexpected.join(', ')}` : ''}`);
+    }
+    if (session.outputNames.length !== 1 && !session.outputNames.includes('logits')) {
+      await session.release();
+      throw new Error(`${file}: outputs are [${session.outputNames.join(', ')}]; expected a single "logits" output`);
+    }
+    const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+    const maxLen = HfScorer.maxLength(tokCfg, modelCfg);
+    const padding = tokJson.padding as { pad_id?: number } | null | undefined;
+    const padTok = typeof tokCfg.pad_token === 'string' ? tokCfg.pad_token : undefined;
+    const padId = padding?.pad_id ?? (padTok !== undefined ? tok.token_to_id(padTok) : undefined) ?? (typeof modelCfg.pad_token_id === 'number' ? modelCfg.pad_token_id : 0);
+    const unkTok = typeof tokCfg.unk_token === 'string' ? tokCfg.unk_token : ((tokJson.model as { unk_token?: string })?.unk_token ?? '[UNK]');
+    const unkId = tok.token_to_id(unkTok) ?? 0;
+    const version = typeof modelCfg._name_or_path === 'string' && modelCfg._name_or_path ? modelCfg._name_or_path : path.basename(dir);
+    return new HfScorer(
+      { kind: 'hf', version, dir, maxLength: maxLen, inputNames: session.inputNames.slice() },
+      session, tok, padId, unkId, file, output, batchSize,
+    );
+  }
+
+  /** model_max_length from tokenizer_config.json (ignoring HF's "unlimited" sentinel), else config, else 512. */
+  static maxLength(tokCfg: Record<string, unknown>, modelCfg: Record<string, unknown>): number {
+    const t = tokCfg.model_max_length;
+    if (typeof t === 'number' && t > 0 && t < 1e6) return Math.floor(t);
+    const m = modelCfg.max_position_embeddings;
+    if (typeof m === 'number' && m > 0) return Math.floor(m);
+    return 512;
+  }
+
+  private encodeTokens(a: string[], b: string[]): { tokens: string[]; types: number[] } {
+    const pp = this.tok.post_processor;
+    if (!pp) return { tokens: [...a, ...b], types: new Array(a.length + b.length).fill(0) };
+    const r = pp.post_process(a, b, true);
+    return { tokens: r.tokens, types: r.token_type_ids ?? new Array(r.tokens.length).fill(0) };
+  }
+
+  /** Prompt and response as a text pair, truncated longest-first to max length. */
+  encode(item: ScoreInput): { ids: number[]; types: number[] } {
+    const promptText = typeof item.prompt === 'string' ? item.prompt : item.prompt.instruction;
+    let a = this.tok.tokenize(promptText);
+    let b = this.tok.tokenize(item.response);
+    const budget = Math.max(2, (this.info.maxLength ?? 512) - this.specials);
+    const over = a.length + b.length - budget;
+    if (over > 0) {
+      // longest-first: cut the longer side down to the shorter, then both alike
+      let la = a.length, lb = b.length;
+      const first = Math.min(Math.abs(la - lb), over);
+      if (la > lb) la -= first; else lb -= first;
+      const rest = over - first;
+      la -= Math.ceil(rest / 2);
+      lb -= Math.floor(rest / 2);
+      a = a.slice(0, Math.max(0, la));
+      b = b.slice(0, Math.max(0, lb));
+    }
+    const { tokens, types } = this.encodeTokens(a, b);
+    const ids = tokens.map((t) => this.tok.token_to_id(t) ?? this.unkId);
+    return { ids, types };
+  }
+
+  async score(items: ScoreInput[]): Promise<number[]> {
+    const out: number[] = [];
+    const names = this.session.inputNames;
+    for (let s = 0; s < items.length; s += this.batch) {
+      const chunk = items.slice(s, s + this.batch);
+      const enc = chunk.map((it) => this.encode(it));
+      const T = Math.max(1, ...enc.map((e) => e.ids.length));
+      const n = chunk.length;
+      const ids = new BigInt64Array(n * T).fill(BigInt(this.padId));
+      const mask = new BigInt64Array(n * T);
+      const types = new BigInt64Array(n * T);
+      enc.forEach((e, i) => {
+        for (let k = 0; k < e.ids.length; k++) {
+          ids[i * T + k] = BigInt(e.ids[k]);
+          mask[i * T + k] = 1n;
+          types[i * T + k] = BigInt(e.types[k] ?? 0);
+        }
+      });
+      const feeds: Record<string, ort.Tensor> = {};
+      const all: Record<string, BigInt64Array> = { input_ids: ids, attention_mask: mask, token_type_ids: types };
+      for (const name of names) feeds[name] = new ort.Tensor('int64', all[name], [n, T]);
+      let res: ort.InferenceSession.OnnxValueMapType;
+      try {
+        res = await this.session.run(feeds);
+      } catch (e) {
+        throw new Error(`${this.file}: inference failed (${firstLine((e as Error).message)}); the model must take int64 input_ids/attention_mask[/token_type_ids] of shape [batch, sequence]`);
+      }
+      out.push(...logitsOf(res, this.output, n, this.file));
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Which kind of reward model a folder holds, or a clear error when it holds neither. */
+export function detectModelKind(dir: string): 'builtin' | 'hf' {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir}: reward model folder not found`);
+  if (fs.existsSync(path.join(dir, META_FILE))) return 'builtin';
+  if (fs.existsSync(path.join(dir, MODEL_FILE))) return 'hf';
+  throw new Error(`${dir}: no reward model here; expected ${MODEL_FILE} with ${META_FILE} (built-in, from "train reward model") or with ${TOKENIZER_FILE} (Hugging Face export)`);
+}
+
+export async function loadScorer(dir: string, opts: { batchSize?: number } = {}): Promise<RewardScorer> {
+  return detectModelKind(dir) === 'builtin' ? BuiltinScorer.load(dir, opts.batchSize) : HfScorer.load(dir, opts.batchSize);
+}
