@@ -1,0 +1,115 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildTrainArgv } from '../../../src/core/training/argv';
+import { LocalLauncher, checkPythonEnv } from '../../../src/core/training/local';
+import { RunStore } from '../../../src/core/training/runStore';
+import { startTracked } from '../../../src/core/training/tracked';
+import { LaunchError, type RunSpec } from '../../../src/core/training/types';
+import { FAKE_TRAINER, REAL_SCRIPT, makeExport, pidAlive, recorder, tmpDir, waitFor } from './helpers';
+
+function spec(dir: string, id: string, hash: string): RunSpec {
+  return { id, method: 'dpo', datasetDir: path.join(dir, 'data'), datasetHash: hash, model: 'tiny-model', epochs: 2, beta: 0.2, outputDir: path.join(dir, 'out', id) };
+}
+
+function launcher(mode: string, extra: Record<string, string> = {}) {
+  return new LocalLauncher({
+    python: 'python3',
+    script: FAKE_TRAINER,
+    accelerate: 'never',
+    killGraceMs: 3_000,
+    env: { ...process.env, FAKE_TRAINER_MODE: mode, ...extra },
+  });
+}
+
+describe('buildTrainArgv', () => {
+  it('builds an accelerate launch argv from the spec, and a plain one without accelerate', () => {
+    const s: RunSpec = { id: 'r', method: 'dpo', datasetDir: '/d', datasetHash: 'h', model: 'm', epochs: 1, learningRate: 5e-6, beta: 0.1, useLora: true, loraR: 8, loraAlpha: 16 };
+    expect(buildTrainArgv(s, { python: '/venv/bin/python', script: '/x/rlhf_train.py', dataDir: '/d', outputDir: '/o', numProcesses: 2, useAccelerate: true })).toEqual({
+      command: '/venv/bin/python',
+      args: ['-m', 'accelerate.commands.launch', '--num_processes', '2', '/x/rlhf_train.py', '--method', 'dpo', '--data', '/d', '--output', '/o', '--model', 'm', '--epochs', '1', '--lr', '0.000005', '--beta', '0.1', '--use-peft', '--lora-r', '8', '--lora-alpha', '16'],
+    });
+    const plain = buildTrainArgv({ ...s, useLora: false, method: 'reward' }, { python: 'py', script: 's.py', dataDir: 'd', outputDir: 'o', useAccelerate: false, exportOnnx: true });
+    expect(plain.args.slice(0, 3)).toEqual(['s.py', '--method', 'reward']);
+    expect(plain.args).toContain('--export-onnx');
+    expect(plain.args).not.toContain('--use-peft');
+  });
+});
+
+describe('LocalLauncher (real child processes, fake trainer sharing the real event code)', () => {
+  it('runs to success: status, metrics with percent, output; recorded in the run store', async () => {
+    const dir = tmpDir('local-ok-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const rec = recorder();
+    const store = new RunStore(path.join(dir, 'runs'));
+    const h = await startTracked(store, launcher('success', { FAKE_TRAINER_STEPS: '4' }), spec(dir, 'run-ok', exp.hash), rec.hooks, { metricsEveryMs: 0 });
+    const final = await h.done;
+    expect(final.status).toBe('succeeded');
+    expect(final.output).toBe(path.join(dir, 'out', 'run-ok'));
+    expect(fs.readFileSync(path.join(dir, 'out', 'run-ok', 'model.txt'), 'utf8')).toContain('6 examples');
+    expect(rec.metrics.map((m) => m.percent)).toEqual([25, 50, 75, 100]);
+    expect(rec.metrics[3].values?.['rewards/accuracies']).toBeCloseTo(0.9);
+    expect(rec.metrics[0].epoch).toBeCloseTo(0.5);
+    expect(rec.statuses.map((s) => s.status)).toEqual(['starting', 'running', 'succeeded']);
+    expect(rec.logs).toContain('Loading checkpoint shards: 100%|##########| 2/2');
+    expect(rec.logs[0]).toMatch(/^\$ python3 .*fake_trainer\.py --method dpo --data .* --model tiny-model --epochs 2 --beta 0\.2/);
+    const run = store.get('run-ok')!;
+    expect(run).toMatchObject({ target: 'local', method: 'dpo', datasetHash: exp.hash, status: 'succeeded', pid: h.pid });
+    expect(run.metrics?.step).toBe(4);
+  });
+
+  it('a crash fails with the error and the last lines of output', async () => {
+    const dir = tmpDir('local-crash-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const rec = recorder();
+    const h = await launcher('crash').start(spec(dir, 'run-crash', exp.hash), rec.hooks);
+    const final = await h.done;
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatch(/trainer failed \(exit code 1\)/);
+    expect(final.error).toContain('Traceback (most recent call last):');
+    expect(final.error).toContain('RuntimeError: CUDA out of memory (fake)');
+    expect(rec.metrics.length).toBe(2);
+  });
+
+  it('cancel kills the whole process group, including a spawned child', async () => {
+    const dir = tmpDir('local-cancel-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const rec = recorder();
+    const l = launcher('spawn');
+    const h = await l.start(spec(dir, 'run-cancel', exp.hash), rec.hooks);
+    await rec.until(() => rec.logs.some((x) => x.startsWith('child-pid ')) && rec.metrics.length > 0);
+    const childPid = Number(rec.logs.find((x) => x.startsWith('child-pid '))!.split(' ')[1]);
+    expect(pidAlive(childPid)).toBe(true);
+    await l.cancel(h);
+    const final = await h.done;
+    expect(final.status).toBe('cancelled');
+    expect(await waitFor(() => !pidAlive(childPid))).toBe(true);
+    expect(pidAlive(h.pid!)).toBe(false);
+  });
+
+  it('env check with the real script names missing packages and the pip fix', async () => {
+    const dir = tmpDir('local-env-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const env = await checkPythonEnv('python3', REAL_SCRIPT);
+    const expected = JSON.parse(
+      execFileSync('python3', ['-c', 'import importlib.util as u, json; print(json.dumps([n for n in ("torch","transformers","trl","accelerate","datasets") if u.find_spec(n) is None]))'], { encoding: 'utf8' }),
+    );
+    expect(env.missing).toEqual(expected);
+    const real = new LocalLauncher({ python: 'python3', script: REAL_SCRIPT });
+    const store = new RunStore(path.join(dir, 'runs'));
+    const required = expected.filter((m: string) => m !== 'accelerate');
+    if (required.length === 0) return; // a full TRL install: nothing to refuse
+    const err = await startTracked(store, real, spec(dir, 'run-env', exp.hash), recorder().hooks).catch((e) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect(err.message).toContain(required[0]);
+    expect(err.fix).toMatch(/pip install .*torch/);
+    expect(store.get('run-env')).toMatchObject({ status: 'failed', error: expect.stringContaining('pip install') });
+  });
+
+  it('a missing interpreter is a clear LaunchError', async () => {
+    const err = await checkPythonEnv('/nonexistent/python', REAL_SCRIPT).catch((e) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect(err.message).toMatch(/cannot run \/nonexistent\/python/);
+  });
+});
