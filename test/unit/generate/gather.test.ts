@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChatServer, type ChatServer } from '../../fixtures/servers/chatCompletions';
+import {
+  GenerationError,
+  OpenAICompatibleSource,
+  gatherCandidates,
+  queueItemFrom,
+  type CandidateSource,
+  type GatherEvent,
+} from '../../../src/core/generate';
+import { QueueItemSchema } from '../../../src/core/records';
+
+let server: ChatServer;
+beforeAll(async () => {
+  server = await startChatServer();
+});
+afterAll(() => server.close());
+
+const prompt = { instruction: 'Write a haiku about tests' };
+const mk = (id: string, model: string, extra: object = {}) =>
+  new OpenAICompatibleSource({ id, baseUrl: server.url, model, retries: 0, idleTimeoutMs: 300, timeoutMs: 2000, ...extra });
+
+describe('gatherCandidates', () => {
+  it('runs sources in parallel; a failing source reports its own error while the others complete', async () => {
+    const events: GatherEvent[] = [];
+    const results = await gatherCandidates([mk('a', 'alpha'), mk('bad', 'test-400'), mk('hung', 'test-hang'), mk('b', 'beta')], prompt, {
+      n: 2,
+      onEvent: (e) => events.push(e),
+    });
+    expect(results.map((r) => [r.sourceId, r.ok])).toEqual([
+      ['a', true],
+      ['bad', false],
+      ['hung', false],
+      ['b', true],
+    ]);
+    const [a, bad, hung, b] = results;
+    if (!a.ok || !b.ok || bad.ok || hung.ok) throw new Error('unreachable');
+    expect(a.candidates).toHaveLength(2);
+    expect(b.candidates.every((c) => c.source === 'b' && c.model === 'beta')).toBe(true);
+    expect(bad.error).toBeInstanceOf(GenerationError);
+    expect(bad.error.status).toBe(400);
+    expect(hung.error.kind).toBe('idle');
+    expect(events.filter((e) => e.type === 'delta' && e.sourceId === 'a').length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === 'done').map((e) => e.sourceId).sort()).toEqual(['a', 'b']);
+    expect(events.filter((e) => e.type === 'error').map((e) => e.sourceId).sort()).toEqual(['bad', 'hung']);
+
+    const item = queueItemFrom(prompt, results, { now: new Date('2025-01-01T00:00:00Z') });
+    expect(item).toBeDefined();
+    expect(QueueItemSchema.safeParse(item).success).toBe(true);
+    expect(item!.candidates).toHaveLength(4);
+    expect(item!.origin).toEqual({ kind: 'generate' });
+  });
+
+  it('collects warnings per source and wraps errors of foreign sources', async () => {
+    const foreign: CandidateSource = {
+      id: 'lm',
+      label: 'Copilot',
+      generate: async () => {
+        throw new Error('no language model available');
+      },
+    };
+    const results = await gatherCandidates([mk('broken', 'test-broken'), foreign], prompt);
+    const [broken, lm] = results;
+    expect(broken.ok).toBe(true);
+    expect(broken.warnings).toHaveLength(1);
+    expect(broken.warnings[0]).toMatch(/malformed stream chunk/);
+    expect(lm.ok).toBe(false);
+    if (!lm.ok) {
+      expect(lm.error).toBeInstanceOf(GenerationError);
+      expect(lm.error.message).toBe('no language model available');
+      expect(lm.error.sourceId).toBe('lm');
+    }
+    expect(queueItemFrom(prompt, results)).toBeUndefined(); // one candidate is not a comparison
+  });
+
+  it('one abort signal cancels every source', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t0 = Date.now();
+    const results = await gatherCandidates([mk('s1', 'test-slow-80'), mk('s2', 'test-slow-80', { stream: true })], prompt, { signal: ac.signal });
+    expect(Date.now() - t0).toBeLessThan(600);
+    for (const r of results) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.kind).toBe('aborted');
+    }
+  });
+
+  it('rejects duplicate source ids', async () => {
+    await expect(gatherCandidates([mk('x', 'm'), mk('x', 'n')], prompt)).rejects.toThrow(/share the id "x"/);
+  });
+});
