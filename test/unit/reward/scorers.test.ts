@@ -1,0 +1,159 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BuiltinScorer, HfScorer, loadScorer, detectModelKind } from '../../../src/core/reward/scorer';
+import { writeRewardModel, readRewardMeta, linearRewardOnnx } from '../../../src/core/reward/onnx';
+import { FEATURE_DIM, featurize } from '../../../src/core/reward/features';
+import { scoreLinear, type TrainResult } from '../../../src/core/reward/train';
+import { writeTinyHf, referenceLogit, VOCAB } from './tinyHf';
+
+let tmp: string;
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reward-scorers-')); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function fakeTrained(): TrainResult {
+  // Deterministic, non-trivial weights: the ONNX path must agree with the JS dot product.
+  const w = new Float32Array(FEATURE_DIM);
+  for (let i = 0; i < FEATURE_DIM; i++) w[i] = Math.sin(i * 0.37) * 0.5;
+  return {
+    weights: w, bias: 0.3, dim: FEATURE_DIM, featureVersion: 'rr-features-1', trainPairs: 100, heldOutPairs: 20,
+    trainAccuracy: 1, heldOutAccuracy: 0.9, lengthBaselineAccuracy: 0.6, heldOutRecordIds: [], finalLoss: 0.1, trainMs: 1,
+    trainedAt: '2024-06-01T00:00:00.000Z',
+    calibration: { threshold: -0.25, balancedAccuracy: 0.8, goodKept: 0.8, badFlagged: 0.8, nGood: 20, nBad: 20 },
+  };
+}
+
+const items = [
+  { prompt: 'Write a function that adds two numbers', response: '```python\ndef add(a, b):\n    return a + b\n```', language: 'python' },
+  { prompt: { instruction: 'Sort a list', context: { language: 'typescript' } }, response: "I'm sorry, but I can't help with that." },
+  { prompt: 'Fix the loop', response: '```go\nfor i := 0; i < n; i++ {\n\t// TODO: implement\n' },
+];
+
+describe('built-in scorer', () => {
+  test('ONNX export scores exactly like the JS linear model and carries metadata', async () => {
+    const dir = path.join(tmp, 'builtin');
+    const t = fakeTrained();
+    const meta = writeRewardModel(dir, t, 'test-v1');
+    expect(readRewardMeta(dir)).toEqual(meta);
+    expect(meta.threshold).toBe(-0.25);
+    expect(detectModelKind(dir)).toBe('builtin');
+    const s = await loadScorer(dir, { batchSize: 2 });
+    expect(s.info).toMatchObject({ kind: 'builtin', version: 'test-v1', threshold: -0.25, inputNames: ['features'] });
+    const got = await s.score(items);
+    const want = items.map((it) => scoreLinear(t, featurize(it.prompt, it.response, it.language)));
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 3));
+    expect(await s.score([])).toEqual([]);
+    await s.dispose();
+    // metadata_props inside the ONNX file itself
+    const { onnx } = await import('onnx-proto');
+    const m = onnx.ModelProto.decode(fs.readFileSync(path.join(dir, 'model.onnx')));
+    const props = Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
+    expect(props).toMatchObject({ model_version: 'test-v1', feature_dim: String(FEATURE_DIM), threshold: '-0.25', trained_at: t.trainedAt, heldout_accuracy: '0.9' });
+  });
+
+  test('corrupt model file, wrong graph and missing folder give clear errors', async () => {
+    const dir = path.join(tmp, 'corrupt');
+    writeRewardModel(dir, fakeTrained());
+    fs.writeFileSync(path.join(dir, 'model.onnx'), 'not a protobuf at all');
+    await expect(BuiltinScorer.load(dir)).rejects.toThrow(/model\.onnx: not a loadable ONNX model/);
+
+    const wrongDim = path.join(tmp, 'wrongdim');
+    writeRewardModel(wrongDim, fakeTrained());
+    const meta = JSON.parse(fs.readFileSync(path.join(wrongDim, 'reward.json'), 'utf8'));
+    fs.writeFileSync(path.join(wrongDim, 'reward.json'), JSON.stringify({ ...meta, featureDim: 10 }));
+    await expect(BuiltinScorer.load(wrongDim)).rejects.toThrow(/retrain the reward model/);
+
+    const wrongGraph = path.join(tmp, 'wronggraph');
+    writeRewardModel(wrongGraph, fakeTrained());
+    writeTinyHf(path.join(tmp, 'hf-src'));
+    fs.copyFileSync(path.join(tmp, 'hf-src', 'model.onnx'), path.join(wrongGraph, 'model.onnx'));
+    await expect(BuiltinScorer.load(wrongGraph)).rejects.toThrow(/expected input "features" and output "logits", found inputs \[input_ids, attention_mask\] and outputs \[logits\]/);
+
+    await expect(loadScorer(path.join(tmp, 'nope'))).rejects.toThrow(/reward model folder not found/);
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    await expect(loadScorer(empty)).rejects.toThrow(/no reward model here/);
+    fs.writeFileSync(path.join(empty, 'reward.json'), '{"format":"other"}');
+    await expect(loadScorer(empty)).rejects.toThrow(/reward\.json: format is "other"/);
+  });
+
+  test('linear graph has the documented input/output shapes', () => {
+    const bytes = linearRewardOnnx(new Float32Array([1, 2, 3]), 0.5, { model_version: 'x' });
+    expect(bytes.length).toBeGreaterThan(20);
+  });
+});
+
+describe('Hugging Face scorer', () => {
+  test('tokenizes prompt/response pairs, pads batches and returns the model logit', async () => {
+    const dir = writeTinyHf(path.join(tmp, 'hf'), { tokenTypes: true, maxLength: 16 });
+    expect(detectModelKind(dir)).toBe('hf');
+    const s = (await loadScorer(dir, { batchSize: 4 })) as HfScorer;
+    expect(s.info).toMatchObject({ kind: 'hf', version: 'tiny-reward', maxLength: 16, inputNames: ['input_ids', 'attention_mask', 'token_type_ids'] });
+    const batch = [
+      { prompt: 'write the function', response: 'good good code' },
+      { prompt: 'write the function', response: 'bad' },
+      { prompt: 'sort a list', response: 'the function returns a sorted value good' },
+    ];
+    const enc = batch.map((b) => s.encode(b));
+    // [CLS] write the function [SEP] good good code [SEP]
+    expect(enc[0].ids.map((i) => VOCAB[i])).toEqual(['[CLS]', 'write', 'the', 'function', '[SEP]', 'good', 'good', 'code', '[SEP]']);
+    expect(enc[0].types).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    // "sorted" is out of vocabulary -> sort + [UNK]-free wordpiece or [UNK]; either way the reference uses the same ids
+    const got = await s.score(batch);
+    enc.forEach((e, i) => expect(got[i]).toBeCloseTo(referenceLogit(e.ids, e.types), 5));
+    expect(got[0]).toBeGreaterThan(got[1]);
+    // padding in a batch does not change a score
+    const alone = await s.score([batch[1]]);
+    expect(alone[0]).toBeCloseTo(got[1], 5);
+    await s.dispose();
+  });
+
+  test('truncates long inputs longest-first to model_max_length, keeping the special tokens', async () => {
+    const dir = writeTinyHf(path.join(tmp, 'hf-trunc'), { tokenTypes: true, maxLength: 10 });
+    const s = await HfScorer.load(dir);
+    const e = s.encode({ prompt: 'write the function', response: Array(40).fill('good').join(' ') });
+    expect(e.ids.length).toBe(10);
+    expect(e.ids.map((i) => VOCAB[i])).toEqual(['[CLS]', 'write', 'the', 'function', '[SEP]', 'good', 'good', 'good', 'good', '[SEP]']);
+    const [score] = await s.score([{ prompt: 'x', response: Array(500).fill('bad code').join(' ') }]);
+    expect(Number.isFinite(score)).toBe(true);
+    await s.dispose();
+  });
+
+  test('works without token_type_ids when the model does not take them', async () => {
+    const dir = writeTinyHf(path.join(tmp, 'hf-notypes'), { tokenTypes: false });
+    const s = await HfScorer.load(dir);
+    expect(s.info.inputNames).toEqual(['input_ids', 'attention_mask']);
+    const [a, b] = await s.score([{ prompt: 'q', response: 'good' }, { prompt: 'q', response: 'bad' }]);
+    expect(a).toBeGreaterThan(b);
+    await s.dispose();
+  });
+
+  test('bad folders: missing tokenizer, multi-label output, unexpected inputs, corrupt model', async () => {
+    const noTok = writeTinyHf(path.join(tmp, 'hf-notok'));
+    fs.rmSync(path.join(noTok, 'tokenizer.json'));
+    await expect(loadScorer(noTok)).rejects.toThrow(/no tokenizer\.json found.*optimum-cli export onnx --task text-classification/);
+
+    const two = writeTinyHf(path.join(tmp, 'hf-two'), { labels: 2 });
+    const s2 = await HfScorer.load(two);
+    await expect(s2.score([{ prompt: 'a', response: 'good' }])).rejects.toThrow(/output "logits" has shape \[1, 2\], expected \[1, 1\].*num_labels=1/);
+    await s2.dispose();
+
+    const extra = writeTinyHf(path.join(tmp, 'hf-extra'), { extraInput: 'position_ids' });
+    await expect(HfScorer.load(extra)).rejects.toThrow(/inputs are \[input_ids, attention_mask, position_ids\].*not position_ids/);
+
+    const bad = writeTinyHf(path.join(tmp, 'hf-bad'));
+    fs.writeFileSync(path.join(bad, 'model.onnx'), Buffer.from([1, 2, 3, 4]));
+    await expect(HfScorer.load(bad)).rejects.toThrow(/not a loadable ONNX model/);
+
+    const badTok = writeTinyHf(path.join(tmp, 'hf-badtok'));
+    fs.writeFileSync(path.join(badTok, 'tokenizer.json'), '{ broken');
+    await expect(HfScorer.load(badTok)).rejects.toThrow(/tokenizer\.json: cannot read the tokenizer/);
+  });
+
+  test('max length falls back from tokenizer_config to config to 512', () => {
+    expect(HfScorer.maxLength({ model_max_length: 128 }, {})).toBe(128);
+    expect(HfScorer.maxLength({ model_max_length: 1e30 }, { max_position_embeddings: 514 })).toBe(514);
+    expect(HfScorer.maxLength({}, {})).toBe(512);
+  });
+});
