@@ -96,6 +96,6 @@ describe('chat completions test server contract', () => {
   it('unknown paths get 404 with an error body', async () => {
     const res = await fetch(server.url + '/completions/nope', { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
-    expect((await res.json()).error.message).toMatch(/Invalid URL/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Invalid URL/);
   });
 });
