@@ -184,7 +184,8 @@ const FILLER = /\b(great question|certainly!|of course!|sure!|absolutely!|i hope
 const INSECURE: Array<[string, RegExp]> = [
   ['eval', /(^|[^\w.])(eval|exec)\s*\(|new Function\s*\(/],
   ['shell', /shell\s*=\s*True|os\.system\(|os\.popen\(|\bexec(Sync)?\(\s*`|child_process'?\)?\.exec\(|"sh",\s*"-c"|"bash",\s*"-c"|Command::new\("(sh|bash)"\)/],
-  ['sqlConcat', /(SELECT|INSERT|UPDATE|DELETE)\b[^;\n]*(["'`]\s*(\+|\|\||%\s*\(?|\.format\()|\$\{|\bf["'][^"'\n]*\{|%s[^\n]*\)\s*,?\s*\w|"\s*\+\s*\w)/i],
+  // SQL built from values: concatenation, interpolation (f-strings, template literals, format!/Sprintf)
+  ['sqlConcat', /\b(SELECT|INSERT|UPDATE|DELETE)\b[^;\n]*(["'`]\s*(\+|\|\||%\s*\(?|\.format\()|\$\{|"\s*\+\s*\w)|\bf["'](SELECT|INSERT|UPDATE|DELETE)\b[^"'\n]*\{|(format!|Sprintf)\(\s*"(SELECT|INSERT|UPDATE|DELETE)\b[^"\n]*('\{\}'|'%s'|\{\}|%s)/i],
   ['weakHash', /\b(md5|sha1)\b|createHash\(\s*['"](md5|sha1)['"]/i],
   ['tls', /verify\s*=\s*False|rejectUnauthorized\s*:\s*false|InsecureSkipVerify\s*:\s*true|danger_accept_invalid_certs\(\s*true|NODE_TLS_REJECT_UNAUTHORIZED/],
   ['misc', /pickle\.loads?\(|yaml\.load\((?![^)]*Loader)|\.innerHTML\s*=|dangerouslySetInnerHTML|Math\.random\(\)[^\n]*(token|password|secret)|(password|secret|api_?key)\s*=\s*["'][^"']{4,}["']/i],

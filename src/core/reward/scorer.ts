@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_DIM, FEATURE_VERSION, featurize, type PromptLike } from './features';
-import { META_FILE, MODEL_FILE, readRewardMeta } from './onnx';
+import { META_FILE, MODEL_FILE, readRewardMeta } from './meta';
 
 export interface ScorerInfo {
   kind: 'builtin' | 'hf';
