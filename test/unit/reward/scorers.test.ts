@@ -157,3 +157,17 @@ describe('Hugging Face scorer', () => {
     expect(HfScorer.maxLength({}, {})).toBe(512);
   });
 });
+
+test('the shipped default model loads with the current features and flags a refusal below a good answer', async () => {
+  const dir = path.join(__dirname, '../../../media/reward/default');
+  const s = await loadScorer(dir);
+  expect(s.info.kind).toBe('builtin');
+  const prompt = { instruction: 'Write a function that adds two numbers', context: { language: 'python' } };
+  const [good, refusal] = await s.score([
+    { prompt, response: '```python\ndef add(a: int, b: int) -> int:\n    return a + b\n```' },
+    { prompt, response: "I'm sorry, but I can't help with that request." },
+  ]);
+  expect(good).toBeGreaterThan(refusal);
+  expect(refusal).toBeLessThan(s.info.threshold!);
+  await s.dispose();
+});
