@@ -112,12 +112,19 @@ export class OpenAICompatibleSource implements CandidateSource {
   async generate(req: GenerateRequest, opts: GenerateOptions = {}): Promise<GeneratedCandidate[]> {
     const n = req.n ?? 1;
     if (!Number.isInteger(n) || n < 1) throw this.err(`n must be a positive integer, got ${n}`, { kind: 'other' });
+    const onWarning = opts.onWarning;
+    opts = { ...opts, onWarning: onWarning && ((w) => onWarning(redact(w, this.secrets))) };
     const messages =
       req.messages ?? buildChatMessages(req.prompt, { system: this.cfg.system, includeFileContent: this.cfg.includeFileContent });
 
+    let got: GeneratedCandidate[] = [];
     if (n > 1 && this.cfg.supportsN && !this.nRejected) {
       try {
-        return (await this.withRetry(messages, n, 0, opts)).candidates;
+        got = (await this.withRetry(messages, n, 0, opts)).candidates;
+        if (got.length >= n) return got;
+        // Some servers (Ollama) accept n but answer one choice: ask for the rest separately.
+        this.nRejected = true;
+        opts.onWarning?.(`${this.label}: asked for n=${n} but got ${got.length} choice(s); requesting the rest in parallel`);
       } catch (e) {
         if (!(e instanceof GenerationError && isNRejection(e))) throw e;
         this.nRejected = true;
@@ -126,10 +133,11 @@ export class OpenAICompatibleSource implements CandidateSource {
     }
     if (n === 1) return (await this.withRetry(messages, 1, 0, opts)).candidates;
 
+    const first = got.length;
     const settled = await Promise.allSettled(
-      Array.from({ length: n }, (_, i) => this.withRetry(messages, 1, i, opts)),
+      Array.from({ length: n - first }, (_, i) => this.withRetry(messages, 1, first + i, opts)),
     );
-    const out: GeneratedCandidate[] = [];
+    const out: GeneratedCandidate[] = [...got];
     const failures: GenerationError[] = [];
     for (const s of settled) {
       if (s.status === 'fulfilled') out.push(...s.value.candidates);
@@ -457,20 +465,33 @@ export class OpenAICompatibleSource implements CandidateSource {
       code,
       retryable: http?.retryable ?? false,
       retryAfterMs: http?.retryAfterMs,
+      serverMessage: message,
     });
   }
 
+  /** The API key and any credential-looking custom header values. */
+  private get secrets(): string[] {
+    const out = this.cfg.apiKey ? [this.cfg.apiKey] : [];
+    for (const [k, v] of Object.entries(this.cfg.headers ?? {})) if (/key|token|auth|secret/i.test(k)) out.push(v);
+    return out;
+  }
+
   private err(message: string, init: Omit<GenerationErrorInit, 'sourceId'>): GenerationError {
-    return new GenerationError(redact(message, [this.cfg.apiKey]), { ...init, sourceId: this.id });
+    const secrets = this.secrets;
+    const serverMessage = init.serverMessage === undefined ? undefined : redact(init.serverMessage, secrets);
+    return new GenerationError(redact(message, secrets), { ...init, serverMessage, sourceId: this.id });
   }
 }
 
-/** A 400 that is about the `n` parameter (servers that only do one sample per request). */
+/**
+ * A 400 about the `n` parameter (servers that only do one sample per request), e.g. param "n",
+ * "n must be 1 ...", or llama.cpp's "Only one completion choice is allowed".
+ */
 export function isNRejection(e: GenerationError): boolean {
   if (e.status !== 400) return false;
   if (e.param === 'n') return true;
-  const msg = e.message.replace(/^[^:]*: HTTP 400[^:]*: /, '');
-  return /(^|[^\w.'-])['"`]?n['"`]?([^\w'-]|$)/.test(msg);
+  const msg = e.serverMessage ?? '';
+  return /(^|[^\w.'-])['"`]?n['"`]?([^\w'-]|$)/.test(msg) || /\bchoices?\b/i.test(msg);
 }
 
 /** Wraps anything thrown into a GenerationError (used by gatherCandidates for foreign sources too). */

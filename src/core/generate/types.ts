@@ -68,6 +68,8 @@ export interface GenerationErrorInit {
   retryable?: boolean;
   /** Server-requested wait (Retry-After), in ms. */
   retryAfterMs?: number;
+  /** The server's own error message, unprefixed. */
+  serverMessage?: string;
 }
 
 export class GenerationError extends Error {
@@ -79,6 +81,7 @@ export class GenerationError extends Error {
   readonly code?: string;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  readonly serverMessage?: string;
 
   constructor(message: string, init: GenerationErrorInit) {
     super(message);
@@ -91,6 +94,7 @@ export class GenerationError extends Error {
     this.code = init.code;
     this.retryable = init.retryable ?? false;
     this.retryAfterMs = init.retryAfterMs;
+    this.serverMessage = init.serverMessage;
   }
 }
 

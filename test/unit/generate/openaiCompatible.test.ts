@@ -135,6 +135,16 @@ describe('OpenAICompatibleSource: streaming', () => {
     expect(server.chatRequests()[0].status).toBe(400);
   });
 
+  it('fills in with parallel requests when a server accepts n but returns fewer choices', async () => {
+    const c = collect();
+    const cands = await source('test-ignore-n', { supportsN: true }).generate({ prompt, n: 3 }, c.opts);
+    expect(cands).toHaveLength(3);
+    expect(server.chatRequests().map((r) => r.body.n)).toEqual([3, undefined, undefined]);
+    expect(new Set(cands.map((x) => x.text)).size).toBe(3);
+    expect(new Set(c.deltas.map((d) => d[0]))).toEqual(new Set([0, 1, 2]));
+    expect(c.warnings.join('\n')).toMatch(/got 1 choice/);
+  });
+
   it('reports a malformed data line as a warning naming the chunk and keeps the rest', async () => {
     const c = collect();
     const [cand] = await source('test-broken').generate({ prompt }, c.opts);

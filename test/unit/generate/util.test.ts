@@ -58,3 +58,19 @@ describe('buildChatMessages', () => {
     expect(buildChatMessages(prompt, { system: 'Be brief.' })[0]).toEqual({ role: 'system', content: 'Be brief.' });
   });
 });
+
+import { GenerationError, isNRejection } from '../../../src/core/generate';
+
+describe('isNRejection', () => {
+  const e400 = (serverMessage: string, param?: string, status = 400) =>
+    new GenerationError(`src: HTTP ${status}: ${serverMessage}`, { kind: 'http', sourceId: 'src', status, serverMessage, param });
+  it('recognises the ways servers refuse n', () => {
+    expect(isNRejection(e400('anything', 'n'))).toBe(true);
+    expect(isNRejection(e400('n must be 1 when using greedy sampling'))).toBe(true);
+    expect(isNRejection(e400("Invalid 'n': only 1 is supported"))).toBe(true);
+    expect(isNRejection(e400('Only one completion choice is allowed'))).toBe(true);
+    expect(isNRejection(e400("model 'llama3:8b' not found"))).toBe(false);
+    expect(isNRejection(e400("can't do that"))).toBe(false);
+    expect(isNRejection(e400('n must be 1', undefined, 500))).toBe(false);
+  });
+});
