@@ -1,0 +1,83 @@
+// What Together and OpenAI runs share: reading the export, and polling a remote job.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiError } from './http';
+import { LaunchError, type LaunchHooks, type RunMetrics, type RunStatus, type StatusUpdate } from './types';
+
+export interface ExportFiles {
+  train: { name: string; bytes: Buffer };
+  eval?: { name: string; bytes: Buffer };
+  format?: string;
+}
+
+export function readExport(dir: string, allowedFormats: string[], target: string): ExportFiles {
+  const trainPath = path.join(dir, 'train.jsonl');
+  if (!fs.existsSync(trainPath)) throw new LaunchError(`${dir}: no train.jsonl; export the dataset first`);
+  let format: string | undefined;
+  const manifest = path.join(dir, 'manifest.json');
+  if (fs.existsSync(manifest)) format = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { format?: string }).format;
+  if (format && !allowedFormats.includes(format)) {
+    throw new LaunchError(`${target} needs an export in ${allowedFormats.join(' or ')} format, this one is ${format}`, `export again with format ${allowedFormats[0]}`);
+  }
+  const evalPath = path.join(dir, 'eval.jsonl');
+  return {
+    train: { name: 'train.jsonl', bytes: fs.readFileSync(trainPath) },
+    eval: fs.existsSync(evalPath) ? { name: 'eval.jsonl', bytes: fs.readFileSync(evalPath) } : undefined,
+    format,
+  };
+}
+
+export interface PollSnapshot {
+  status: RunStatus;
+  remoteStatus: string;
+  output?: string;
+  error?: string;
+  metrics?: RunMetrics;
+}
+
+export interface PollOptions {
+  pollMs: number;
+  fetchJob(): Promise<PollSnapshot>;
+  /** New log lines since the last call, oldest first. */
+  fetchNewEvents(): Promise<{ lines: string[]; metrics?: RunMetrics[] }>;
+  isStopped(): boolean;
+}
+
+/** Polls until the job ends. Lost contact is logged and retried, never reported as failure. */
+export async function pollJob(hooks: LaunchHooks, o: PollOptions): Promise<StatusUpdate> {
+  let last: string | undefined;
+  for (;;) {
+    try {
+      const ev = await o.fetchNewEvents();
+      for (const l of ev.lines) hooks.onLog(l);
+      for (const m of ev.metrics ?? []) hooks.onMetrics(m);
+      const snap = await o.fetchJob();
+      if (snap.metrics) hooks.onMetrics(snap.metrics);
+      if (snap.remoteStatus !== last) {
+        last = snap.remoteStatus;
+        if (snap.status === 'succeeded' || snap.status === 'failed' || snap.status === 'cancelled') {
+          // Pick up the last events before reporting the end.
+          const tail = await o.fetchNewEvents();
+          for (const l of tail.lines) hooks.onLog(l);
+          for (const m of tail.metrics ?? []) hooks.onMetrics(m);
+          const s: StatusUpdate = { status: snap.status, message: snap.remoteStatus, output: snap.output, error: snap.error };
+          hooks.onStatus(s);
+          return s;
+        }
+        hooks.onStatus({ status: snap.status, message: snap.remoteStatus });
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429) {
+        const s: StatusUpdate = { status: 'failed', error: e.message };
+        hooks.onStatus(s);
+        return s;
+      }
+      hooks.onLog(`lost contact, retrying: ${(e as Error).message}`);
+    }
+    if (o.isStopped()) {
+      const s: StatusUpdate = { status: 'running', message: 'stopped following (job continues remotely)' };
+      return s;
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs));
+  }
+}
