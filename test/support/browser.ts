@@ -1,7 +1,7 @@
 // Drives the code-server workbench in Debian's Chromium with playwright-core.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { OUTPUT_DIR } from './codeServer';
 
 export async function launchBrowser(): Promise<Browser> {
@@ -19,29 +19,33 @@ export async function openWorkbench(browser: Browser, url: string): Promise<Page
 }
 
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('>' + title);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 20_000 });
-  await page.keyboard.press('Enter');
-}
-
-/** Webviews sit two iframes deep and are re-created while loading: poll for the frame holding `selector`. */
-export async function findFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const f of page.frames()) {
-      try {
-        if (await f.$(selector)) return f;
-      } catch {
-        /* detached while loading */
+  // The palette can open before the workbench has registered every command: retry a few times.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>' + title);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt === 5) {
+        await screenshot(page, `palette-failed-${title.replace(/\W+/g, '-')}`);
+        throw e;
       }
     }
-    await page.waitForTimeout(200);
   }
-  throw new Error(`no frame with ${selector} after ${timeoutMs} ms`);
+}
+
+/**
+ * The content frame of a webview. It sits two iframes deep and its document is rewritten in
+ * place while it loads, so a Frame handle goes stale; a FrameLocator re-resolves every time.
+ */
+export function webviewFrame(page: Page, index = 0): FrameLocator {
+  return page.locator('iframe.webview').nth(index).contentFrame().locator('#active-frame').contentFrame();
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
