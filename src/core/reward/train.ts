@@ -56,12 +56,10 @@ export interface TrainResult extends LinearReward {
   trainedAt: string;
 }
 
-const FLAT_TAG_PREFIX = '';
-
 /** All tags of a record, flattened (per-candidate tag lists). */
 export function recordTags(rec: PreferenceRecord): string[] {
   const out = new Set<string>();
-  for (const list of Object.values(rec.judgment.tags ?? {})) for (const t of list) out.add(FLAT_TAG_PREFIX + t);
+  for (const list of Object.values(rec.judgment.tags ?? {})) for (const t of list) out.add(t);
   return [...out];
 }
 
