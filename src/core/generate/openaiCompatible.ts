@@ -1,7 +1,6 @@
 // A candidate source for any OpenAI-compatible `POST {base}/chat/completions` server (vLLM,
 // Ollama, llama.cpp, LM Studio, TGI, Together, OpenAI). Streams SSE or reads JSON, retries what
 // is worth retrying, and never lets the API key reach an error message.
-import * as crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
 import { z } from 'zod';
@@ -10,6 +9,7 @@ import { buildChatMessages } from './prompt';
 import { SseParser } from './sse';
 import {
   GenerationError,
+  newCandidateId,
   type CandidateSource,
   type ChatMessage,
   type GeneratedCandidate,
@@ -233,7 +233,7 @@ export class OpenAICompatibleSource implements CandidateSource {
       }
 
       const readOpts = { idleMs, signal: opts.signal };
-      if (res.status >= 400 || res.status < 200) {
+      if (res.status < 200 || res.status >= 300) {
         const text = await this.readAll(res.data, readOpts, MAX_ERROR_BODY).catch(() => '');
         throw this.httpError(res.status, text, headerValue(res.headers['retry-after']));
       }
@@ -371,7 +371,7 @@ export class OpenAICompatibleSource implements CandidateSource {
       .sort((a, b) => a[0] - b[0])
       .map(([idx, st]) => {
         const c: GeneratedCandidate = {
-          id: `${this.id}-${indexBase + idx}-${crypto.randomUUID().slice(0, 8)}`,
+          id: newCandidateId(this.id, indexBase + idx),
           text: st.text,
           model: model ?? this.cfg.model,
           source: this.id,

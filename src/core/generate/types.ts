@@ -1,5 +1,6 @@
 // The one interface every candidate source implements (OpenAI-compatible HTTP here; the host
-// adds a vscode.lm source with the same shape). Pure types + the error class: no I/O.
+// adds a vscode.lm source with the same shape). Types, the error class and an id helper: no I/O.
+import * as crypto from 'node:crypto';
 import type { Candidate, Prompt } from '../records';
 
 export interface ChatMessage {
@@ -40,6 +41,11 @@ export interface RetryInfo {
 
 /** What a source produces: a ready `Candidate` (it has an id, so it can go straight into a QueueItem). */
 export type GeneratedCandidate = Candidate;
+
+/** Candidate ids unique across sources and runs; every source (the host's vscode.lm one too) should use this. */
+export function newCandidateId(sourceId: string, index: number): string {
+  return `${sourceId}-${index}-${crypto.randomUUID().slice(0, 8)}`;
+}
 
 export interface CandidateSource {
   readonly id: string;
