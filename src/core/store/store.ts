@@ -20,7 +20,7 @@ export const PREFERENCES_FILE = 'preferences.jsonl';
 export const QUEUE_FILE = 'queue.jsonl';
 export const CORRUPT_FILE = 'corrupt.jsonl';
 
-const PreferenceLineSchema = z.union([PreferenceRecordSchema, RetractionSchema]);
+const PreferenceLineSchema = z.discriminatedUnion('type', [PreferenceRecordSchema, RetractionSchema]);
 
 /** A corrupt line as kept aside in corrupt.jsonl: a copy, the original stays where it was. */
 const QuarantineSchema = z.object({
