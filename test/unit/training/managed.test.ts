@@ -143,7 +143,7 @@ describe('OpenAI launcher against a contract-enforcing server', () => {
     const final = await (await l.start(spec('oa2'), recorder().hooks)).done;
     expect(final).toMatchObject({ status: 'failed', error: 'invalid_training_file: training file has problems' });
     const api = new ApiClient({ provider: 'OpenAI', baseUrl: srv.url, apiKey: srv.apiKey, retries: 0 });
-    const err = await api.request('POST', '/fine_tuning/jobs', { json: { model: 'm', training_file: 'file-1', hyperparameters: {} }, idempotent: false }).catch((e) => e);
+    const err = await api.request<unknown>('POST', '/fine_tuning/jobs', { json: { model: 'm', training_file: 'file-1', hyperparameters: {} }, idempotent: false }).then(() => { throw new Error('expected failure'); }, (e: unknown) => e as ApiError);
     expect(err.message).toBe('OpenAI POST /fine_tuning/jobs: HTTP 400: Unrecognized request argument supplied: hyperparameters');
   });
 
@@ -175,7 +175,7 @@ describe('OpenAI launcher against a contract-enforcing server', () => {
     const srv = await openai();
     for (let i = 0; i < 3; i++) srv.faults.push({ route: 'GET /fine_tuning/jobs', fault: { kind: '500' } });
     const api = new ApiClient({ provider: 'OpenAI', baseUrl: srv.url, apiKey: srv.apiKey, retries: 2, baseDelayMs: 1 });
-    const err = await api.request('GET', '/fine_tuning/jobs', { idempotent: true }).catch((e) => e);
+    const err = await api.request<unknown>('GET', '/fine_tuning/jobs', { idempotent: true }).then(() => { throw new Error('expected failure'); }, (e: unknown) => e as ApiError);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(500);
     expect(srv.requests.filter((r) => r.startsWith('GET /fine_tuning/jobs'))).toHaveLength(3);

@@ -1,0 +1,157 @@
+// Runs python/rlhf_train.py on a GPU host over OpenSSH: scp the script and data, start it
+// under setsid (its own process group, surviving the SSH session), stream its log back with
+// `tail -F --pid`, and cancel by signalling the remote process group. Host keys are checked
+// (StrictHostKeyChecking=yes unless configured); BatchMode never prompts.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildTrainArgv } from './argv';
+import { parseTrainerLine } from './events';
+import { followTrainer, runCommand } from './process';
+import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type TrainingLauncher } from './types';
+
+export interface SshOptions {
+  host: string;
+  user?: string;
+  port?: number;
+  identityFile?: string;
+  /** known_hosts file to check the host key against (default: ssh's own). */
+  knownHostsFile?: string;
+  strictHostKeyChecking?: 'yes' | 'accept-new';
+  /** Remote folder for runs; relative paths are under the remote home. */
+  remoteDir?: string;
+  python?: string;
+  numProcesses?: number;
+  accelerate?: boolean;
+  /** Local rlhf_train.py, copied to the host. */
+  script: string;
+  /** More local files to copy next to the script. */
+  extraFiles?: string[];
+  /** Environment for the remote trainer (e.g. CUDA_VISIBLE_DEVICES). */
+  remoteEnv?: Record<string, string>;
+  sshPath?: string;
+  scpPath?: string;
+  killGraceMs?: number;
+  skipEnvCheck?: boolean;
+  connectTimeoutS?: number;
+}
+
+/** POSIX single-quoting for the remote shell. */
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class SshLauncher implements TrainingLauncher {
+  readonly target = 'ssh' as const;
+  private readonly cancelled = new Set<string>();
+
+  constructor(private readonly o: SshOptions) {
+    if (o.host.startsWith('-') || (o.user ?? '').startsWith('-')) throw new LaunchError(`invalid SSH host "${o.host}"`);
+    for (const k of Object.keys(o.remoteEnv ?? {})) if (!ENV_NAME.test(k)) throw new LaunchError(`invalid environment variable name "${k}"`);
+  }
+
+  private get dest(): string {
+    return this.o.user ? `${this.o.user}@${this.o.host}` : this.o.host;
+  }
+
+  private common(): string[] {
+    const a = ['-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${this.o.strictHostKeyChecking ?? 'yes'}`, '-o', `ConnectTimeout=${this.o.connectTimeoutS ?? 15}`];
+    if (this.o.knownHostsFile) a.push('-o', `UserKnownHostsFile=${this.o.knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null');
+    if (this.o.identityFile) a.push('-i', this.o.identityFile, '-o', 'IdentitiesOnly=yes');
+    return a;
+  }
+
+  sshArgs(remoteCommand: string): string[] {
+    return [...this.common(), '-p', String(this.o.port ?? 22), '--', this.dest, remoteCommand];
+  }
+
+  private async ssh(remoteCommand: string, what: string): Promise<string> {
+    const r = await runCommand(this.o.sshPath ?? 'ssh', this.sshArgs(remoteCommand), { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new LaunchError(`${what} on ${this.dest} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, hint(r.stderr));
+    return r.stdout;
+  }
+
+  private async scp(files: string[], remoteFolder: string): Promise<void> {
+    const args = [...this.common(), '-P', String(this.o.port ?? 22), '--', ...files, `${this.dest}:${remoteFolder}/`];
+    const r = await runCommand(this.o.scpPath ?? 'scp', args, { timeoutMs: 600_000 });
+    if (r.code !== 0) throw new LaunchError(`copying to ${this.dest}:${remoteFolder} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, hint(r.stderr));
+  }
+
+  runDir(runId: string): string {
+    return `${(this.o.remoteDir ?? '.rlhf-runs').replace(/\/+$/, '')}/${runId}`;
+  }
+
+  async start(spec: RunSpec, hooks: LaunchHooks): Promise<RunHandle> {
+    assertSafeRunId(spec.id);
+    const run = this.runDir(spec.id);
+    const python = this.o.python ?? 'python3';
+    hooks.onStatus({ status: 'starting', message: `copying to ${this.dest}` });
+    await this.ssh(`mkdir -p ${shq(run)}/data`, 'creating the run folder');
+    await this.scp([this.o.script, ...(this.o.extraFiles ?? [])], run);
+    const data = ['train.jsonl', 'eval.jsonl', 'manifest.json'].map((f) => path.join(spec.datasetDir, f)).filter((f) => fs.existsSync(f));
+    if (!data.some((f) => f.endsWith('train.jsonl'))) throw new LaunchError(`${spec.datasetDir}: no train.jsonl; export the dataset first`);
+    await this.scp(data, `${run}/data`);
+    const script = path.basename(this.o.script);
+    if (!this.o.skipEnvCheck) {
+      const out = await this.ssh(`cd ${shq(run)} && ${shq(python)} ${shq(script)} --check-env`, 'checking the remote Python environment');
+      const env = out.split('\n').map(parseTrainerLine).find((e) => e?.event === 'env');
+      if (!env || env.event !== 'env') throw new LaunchError(`${this.dest}: ${python} --check-env printed no report`);
+      const missing = env.missing.filter((m) => !(m === 'accelerate' && (this.o.numProcesses ?? 1) === 1 && !this.o.accelerate));
+      if (missing.length) throw new LaunchError(`${this.dest}: ${python} lacks ${missing.join(', ')}`, `ssh ${this.dest} ${env.fix ?? `${python} -m pip install ${missing.join(' ')}`}`);
+    }
+    const { command, args } = buildTrainArgv(spec, {
+      python,
+      script,
+      dataDir: 'data',
+      outputDir: spec.outputDir ?? 'model',
+      numProcesses: this.o.numProcesses,
+      useAccelerate: this.o.accelerate ?? (this.o.numProcesses ?? 1) > 1,
+    });
+    const envPrefix = Object.entries({ PYTHONUNBUFFERED: '1', ...(this.o.remoteEnv ?? {}) }).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+    const inner = `echo $$ > train.pid; env ${envPrefix} ${[command, ...args].map(shq).join(' ')} > train.log 2>&1 < /dev/null; echo $? > train.exit`;
+    const launch =
+      `cd ${shq(run)} && rm -f train.pid train.exit && : > train.log && ` +
+      `(setsid sh -c ${shq(inner)} > /dev/null 2>&1 < /dev/null &) && ` +
+      `i=0; while [ ! -s train.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; cat train.pid`;
+    hooks.onLog(`$ ssh ${this.dest} ${[command, ...args].join(' ')}`);
+    const pgid = Number((await this.ssh(launch, 'starting the trainer')).trim());
+    if (!Number.isInteger(pgid) || pgid <= 1) throw new LaunchError(`${this.dest}: the trainer did not report its process id`);
+    return this.follow(spec.id, pgid, hooks, spec.outputDir ?? 'model');
+  }
+
+  private follow(runId: string, pgid: number, hooks: LaunchHooks, outputDir: string): RunHandle {
+    const run = this.runDir(runId);
+    // The ssh exit status is the trainer's (from train.exit); 143 when it vanished without one.
+    const cmd = `cd ${shq(run)} && tail -n +1 -F --pid=${pgid} train.log 2>/dev/null; exit $(cat train.exit 2>/dev/null || echo 143)`;
+    const child = spawn(this.o.sshPath ?? 'ssh', this.sshArgs(cmd), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = followTrainer(child, hooks, () => this.cancelled.has(runId)).then((s) =>
+      s.status === 'succeeded' ? { ...s, output: `${this.dest}:${outputDir.startsWith('/') ? outputDir : `${run}/${outputDir}`}` } : s,
+    );
+    return { runId, target: 'ssh', pid: pgid, host: this.dest, done };
+  }
+
+  async cancel(handle: RunHandle): Promise<void> {
+    const pgid = handle.pid;
+    if (!pgid || !Number.isInteger(pgid) || pgid <= 1) throw new LaunchError(`run ${handle.runId} has no remote process group`);
+    this.cancelled.add(handle.runId);
+    const grace = Math.ceil((this.o.killGraceMs ?? 15_000) / 1000);
+    // TERM first (the trainer stops after the step and saves), KILL when the grace runs out.
+    await this.ssh(
+      `kill -TERM -- -${pgid} 2>/dev/null || exit 0; i=0; while kill -0 -- -${pgid} 2>/dev/null && [ $i -lt ${grace * 10} ]; do sleep 0.1; i=$((i+1)); done; kill -KILL -- -${pgid} 2>/dev/null; exit 0`,
+      'cancelling the run',
+    );
+  }
+
+  async reattach(record: RunRecord, hooks: LaunchHooks): Promise<RunHandle> {
+    if (!record.pid) throw new LaunchError(`run ${record.id} has no remote process group`);
+    return this.follow(record.id, record.pid, hooks, 'model');
+  }
+}
+
+function hint(stderr: string): string | undefined {
+  if (/Host key verification failed|No .* host key is known/i.test(stderr)) return 'add the host key to known_hosts after checking its fingerprint (ssh-keyscan + compare), or set strictHostKeyChecking to accept-new';
+  if (/Permission denied/i.test(stderr)) return 'check the SSH user and key (BatchMode: no password prompts)';
+  return undefined;
+}
