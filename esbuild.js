@@ -41,6 +41,16 @@ const builds = [
     external: ['vscode', 'onnxruntime-node', '@huggingface/tokenizers'],
   },
   {
+    // Reward scoring runs in a worker thread: onnxruntime's run() blocks the event loop.
+    ...common,
+    entryPoints: { rewardWorker: 'src/core/reward/worker.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node', '@huggingface/tokenizers'],
+  },
+  {
     ...common,
     entryPoints: { webview: 'src/webview/main.ts' },
     outdir: 'dist',

@@ -8,6 +8,7 @@ import { PreferenceStore } from './core/store/store';
 import type { QueueItem } from './core/records';
 import { readConfig, resolveStoreDir } from './host/config';
 import { QueueTreeProvider } from './host/queueView';
+import type { HostContext } from './host/hostContext';
 import { PANEL_VIEW_TYPE, ReviewPanel, type PanelDeps } from './host/reviewPanel';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
@@ -94,6 +95,26 @@ export function activate(context: vscode.ExtensionContext): RlhfApi {
     ReviewPanel.current?.showCurrent();
   }, 300);
   context.subscriptions.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk));
+
+  const host: HostContext = {
+    context,
+    log,
+    session,
+    store,
+    storeDir,
+    refresh: () => {
+      refreshAll();
+      ReviewPanel.current?.showCurrent();
+    },
+    panel: () => ReviewPanel.current,
+    openPanel: (itemId?: string) => {
+      const panel = ReviewPanel.createOrShow(deps);
+      if (itemId) panel.focus(itemId);
+      return panel;
+    },
+  };
+  // Feature modules register their commands, views and services here, one line each.
+  void host;
 
   reportBadLines();
   return { session, storeDir };

@@ -9,8 +9,16 @@ export const ViewCandidateSchema = z.object({
   label: z.string(),
   text: z.string(),
   model: z.string().optional(),
+  /** Reward-model score, when a reward model is loaded. */
   score: z.number().optional(),
+  /** The reward model flagged this candidate (score under its calibrated threshold). */
   flagged: z.boolean().optional(),
+  /** Why it was flagged, e.g. "score -1.20 < threshold -0.35 (builtin v3)". */
+  flagReason: z.string().optional(),
+  /** Still streaming in from its source. */
+  pending: z.boolean().optional(),
+  /** The source failed: shown in this candidate's column. */
+  error: z.string().optional(),
 });
 
 export const ViewItemSchema = z.object({
