@@ -8,6 +8,7 @@ import { PreferenceStore } from './core/store/store';
 import type { QueueItem } from './core/records';
 import { readConfig, resolveStoreDir } from './host/config';
 import { QueueTreeProvider } from './host/queueView';
+import { registerSecrets } from './host/secrets';
 import type { HostContext } from './host/hostContext';
 import { PANEL_VIEW_TYPE, ReviewPanel, type PanelDeps } from './host/reviewPanel';
 
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): RlhfApi {
     },
   };
   // Feature modules register their commands, views and services here, one line each.
+  registerSecrets(context);
   void host;
 
   reportBadLines();
