@@ -31,8 +31,9 @@ function countVitest(file, title) {
   totals.failed += j.numFailedTests;
   totals.skipped += j.numPendingTests + (j.numTodoTests ?? 0);
   if (j.numTotalTests === 0) problems.push(`${title}: ran no test`);
-  // A file that failed to load counts as a failure even though it reported no test.
-  const broken = j.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0);
+  // A file that failed outside its tests (load error, failing beforeAll: its tests show as
+  // skipped) counts as one failure.
+  const broken = j.testResults.filter((t) => t.status === 'failed' && !t.assertionResults.some((a) => a.status === 'failed'));
   for (const t of broken) problems.push(`${title}: ${path.relative(root, t.name)} failed to run: ${String(t.message).split('\n')[0]}`);
   totals.failed += broken.length;
 }
