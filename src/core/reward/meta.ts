@@ -4,6 +4,7 @@ import * as path from 'path';
 
 export const MODEL_FILE = 'model.onnx';
 export const META_FILE = 'reward.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
 export const META_FORMAT = 'rlhf-review-reward/1';
 /** What reward.json holds beside a built-in model. */
 export interface RewardMeta {
@@ -36,4 +37,12 @@ export function readRewardMeta(dir: string): RewardMeta {
   }
   if (typeof m.featureVersion !== 'string') throw new Error(`${file}: field featureVersion must be a string`);
   return m as RewardMeta;
+}
+
+/** Which kind of reward model a folder holds, or a clear error when it holds neither. */
+export function detectModelKind(dir: string): 'builtin' | 'hf' {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir}: reward model folder not found`);
+  if (fs.existsSync(path.join(dir, META_FILE))) return 'builtin';
+  if (fs.existsSync(path.join(dir, MODEL_FILE))) return 'hf';
+  throw new Error(`${dir}: no reward model here; expected ${MODEL_FILE} with ${META_FILE} (built-in, from "train reward model") or with ${TOKENIZER_FILE} (Hugging Face export)`);
 }

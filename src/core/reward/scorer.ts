@@ -5,7 +5,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_DIM, FEATURE_VERSION, featurize, type PromptLike } from './features';
-import { META_FILE, MODEL_FILE, readRewardMeta } from './meta';
+import { META_FILE, MODEL_FILE, TOKENIZER_FILE, detectModelKind, readRewardMeta } from './meta';
+
+export { TOKENIZER_FILE, detectModelKind };
 
 export interface ScorerInfo {
   kind: 'builtin' | 'hf';
@@ -30,7 +32,6 @@ export interface RewardScorer {
   dispose(): Promise<void>;
 }
 
-export const TOKENIZER_FILE = 'tokenizer.json';
 const DEFAULT_BATCH = 256;
 
 async function openSession(file: string): Promise<ort.InferenceSession> {
@@ -241,14 +242,6 @@ export class HfScorer implements RewardScorer {
   async dispose(): Promise<void> {
     await this.session.release();
   }
-}
-
-/** Which kind of reward model a folder holds, or a clear error when it holds neither. */
-export function detectModelKind(dir: string): 'builtin' | 'hf' {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir}: reward model folder not found`);
-  if (fs.existsSync(path.join(dir, META_FILE))) return 'builtin';
-  if (fs.existsSync(path.join(dir, MODEL_FILE))) return 'hf';
-  throw new Error(`${dir}: no reward model here; expected ${MODEL_FILE} with ${META_FILE} (built-in, from "train reward model") or with ${TOKENIZER_FILE} (Hugging Face export)`);
 }
 
 export async function loadScorer(dir: string, opts: { batchSize?: number } = {}): Promise<RewardScorer> {

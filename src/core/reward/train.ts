@@ -22,6 +22,8 @@ export interface TrainOptions {
   minTrainPairs?: number;
   /** Fewest held-out pairs accepted (default 5). */
   minHeldOutPairs?: number;
+  /** Called about 50 times during fitting (the host shows it as progress). */
+  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
 }
 
 export interface PairExample {
@@ -144,7 +146,7 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 export function fitBradleyTerry(
   pairs: PairExample[],
   unpaired: UnpairedFeature[],
-  opts: Pick<TrainOptions, 'l2' | 'steps' | 'learningRate' | 'unpairedWeight'> = {},
+  opts: Pick<TrainOptions, 'l2' | 'steps' | 'learningRate' | 'unpairedWeight' | 'onProgress'> = {},
 ): { model: LinearReward; loss: number } {
   const dim = pairs[0]?.chosen.length ?? FEATURE_DIM;
   const l2 = opts.l2 ?? 1e-3;
@@ -188,6 +190,7 @@ export function fitBradleyTerry(
       m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i];
       w[i] -= (lr * (m1[i] / c1)) / (Math.sqrt(m2[i] / c2) + eps);
     }
+    if (opts.onProgress && (t % Math.max(1, Math.floor(steps / 50)) === 0 || t === steps)) opts.onProgress({ step: t, steps, loss });
   }
   return { model: { weights: Float32Array.from(w.subarray(0, dim)), bias: w[dim], dim, featureVersion: FEATURE_VERSION }, loss };
 }
