@@ -51,6 +51,15 @@ const builds = [
     external: ['onnxruntime-node', '@huggingface/tokenizers'],
   },
   {
+    // Reward training runs in its own worker: fitting takes ~1 s on a few thousand pairs.
+    ...common,
+    entryPoints: { rewardTrainWorker: 'src/core/reward/trainWorker.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: { webview: 'src/webview/main.ts' },
     outdir: 'dist',
