@@ -29,6 +29,10 @@ export const ViewItemSchema = z.object({
   candidates: z.array(ViewCandidateSchema),
   /** The item came from an editor selection, so a chosen answer can be applied. */
   canApply: z.boolean(),
+  /** The item already has a judgment (shown again by back/undo/focus): models are revealed. */
+  judged: z.boolean().optional(),
+  /** Candidates are still streaming in: votes wait until it is complete and queued. */
+  live: z.boolean().optional(),
 });
 
 export const ProgressSchema = z.object({ done: z.number(), total: z.number() });
@@ -47,10 +51,21 @@ export type HostMessage =
       sample: boolean;
       tags: string[];
       guidelines: { version: string; text: string } | null;
+      /** The item after this one, so the panel can show it the frame the vote is cast. */
+      next?: ViewItem | null;
+      /** Sequence number of the last panel message the host handled (stale-show detection). */
+      ack?: number;
     }
-  | { type: 'saved'; recordId: string; announcement: string; models: Record<string, string> }
+  | { type: 'saved'; recordId: string; itemId: string; announcement: string; models: Record<string, string> }
   | { type: 'notice'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; ack?: number }
+  /** A VS Code command (rlhf.voteA, ...) asks the panel to act as if its key was pressed. */
+  | { type: 'command'; action: PanelAction }
+  /** Text edited in the VS Code diff editor ("RLHF: Save Rewrite"), for the panel's draft. */
+  | { type: 'rewrite'; itemId: string; candidateId: string; text: string };
+
+export const PANEL_ACTIONS = ['voteA', 'voteB', 'voteTie', 'voteBothBad', 'skip', 'undo', 'back', 'apply', 'diff', 'keys'] as const;
+export type PanelAction = (typeof PANEL_ACTIONS)[number];
 
 // ---- webview -> host ----
 /** A judgment as the panel sends it; the host adds judgedAt, reviewer and guideline version. */
@@ -59,18 +74,52 @@ export const JudgmentInputSchema = JudgmentFieldsSchema.omit({ judgedAt: true, r
   { message: needsWinnerOrRanking.message },
 );
 
+const seq = z.number().int().nonnegative().optional();
+const MAX_TEXT = 20_000_000;
+
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('vote'), itemId: z.string().min(1), judgment: JudgmentInputSchema }),
-  z.object({ type: z.literal('skip'), itemId: z.string().min(1) }),
-  z.object({ type: z.literal('undo') }),
-  z.object({ type: z.literal('back') }),
+  /** The panel loaded; itemId is the item it showed before a reload, to show it again. */
+  z.object({ type: z.literal('ready'), itemId: z.string().min(1).optional(), seq }),
+  z.object({
+    type: z.literal('vote'),
+    itemId: z.string().min(1),
+    judgment: JudgmentInputSchema,
+    /** Also put this candidate (its rewrite when there is one) into the document. */
+    apply: z.object({ candidateId: z.string().min(1) }).optional(),
+    seq,
+  }),
+  z.object({ type: z.literal('skip'), itemId: z.string().min(1), seq }),
+  z.object({ type: z.literal('undo'), seq }),
+  z.object({ type: z.literal('back'), seq }),
+  /** Open a candidate in a VS Code diff editor to rewrite it there. */
+  z.object({ type: z.literal('openRewrite'), itemId: z.string().min(1), candidateId: z.string().min(1), text: z.string().max(MAX_TEXT), seq }),
 ]);
 
 export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 export type JudgmentInput = z.infer<typeof JudgmentInputSchema>;
 
+/** What a reviewer has entered for one item and not yet saved. */
+export interface Draft {
+  startedAt: string;
+  strength?: 'slight' | 'clear';
+  /** Candidate id -> rank (1 = best; equal numbers are ties). */
+  ranks: Record<string, number>;
+  ratings: Record<string, number>;
+  tags: Record<string, string[]>;
+  rationale: string;
+  /** Candidate id -> rewritten text (kept). */
+  rewrites: Record<string, string>;
+  /** The inline rewrite editor that is open, with its unsaved text. */
+  editing?: { candidateId: string; text: string };
+  /** Index (display order) of the selected candidate. */
+  selected: number;
+}
+
 /** State the webview keeps across hide/reload (vscode.getState / serializer). */
 export interface PanelState {
   itemId?: string;
+  /** Drafts of the current item and a few recent ones, by item id. */
+  drafts?: Record<string, Draft>;
+  layout?: 'columns' | 'stacked';
+  diff?: { left: string; right: string } | null;
 }

@@ -36,8 +36,16 @@ export class ReviewSession {
     const pending = pendingItems(all, this.snapshot);
     // Skipped items go to the back, in the order they were skipped.
     const skip = new Set(this.skipped);
-    this.order = [...pending.filter((i) => !skip.has(i.id)), ...this.skipped.map((id) => pending.find((i) => i.id === id)).filter((i): i is QueueItem => !!i)];
+    const ahead = pending.filter((i) => !skip.has(i.id));
+    this.order = [...(this.orderFn ? this.orderFn(ahead) : ahead), ...this.skipped.map((id) => pending.find((i) => i.id === id)).filter((i): i is QueueItem => !!i)];
     return this.snapshot;
+  }
+
+  private orderFn: ((items: QueueItem[]) => QueueItem[]) | undefined;
+  /** Reorders the pending (not skipped) items on every refresh, e.g. by reward-model uncertainty; undefined restores queue order. */
+  setOrder(fn: ((items: QueueItem[]) => QueueItem[]) | undefined): void {
+    this.orderFn = fn;
+    this.refresh();
   }
 
   get usingSamples(): boolean {
@@ -54,6 +62,12 @@ export class ReviewSession {
 
   current(): QueueItem | undefined {
     return this.revisit ?? this.order[0];
+  }
+
+  /** The item current() will be once the current one is judged: lets the panel show it at once. */
+  peekNext(): QueueItem | undefined {
+    const cur = this.current();
+    return this.order.find((i) => i.id !== cur?.id);
   }
 
   progress(): QueueProgress {
