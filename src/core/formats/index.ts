@@ -4,3 +4,4 @@ export * from './kto';
 export * from './dpoJsonl';
 export * from './hh';
 export * from './export';
+export * from './report';

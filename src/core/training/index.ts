@@ -8,3 +8,4 @@ export * from './ssh';
 export * from './http';
 export * from './together';
 export * from './openai';
+export * from './sshConfig';

@@ -73,7 +73,8 @@ export function followTrainer(child: ChildProcess, hooks: LaunchHooks, isCancell
       if (isCancelled()) return finish({ status: 'cancelled', message: 'cancelled by user' });
       if (code === 0 && done) {
         const output = typeof done.output_dir === 'string' ? done.output_dir : undefined;
-        return finish({ status: 'succeeded', output });
+        const onnxDir = typeof done.onnx_dir === 'string' ? done.onnx_dir : undefined;
+        return finish({ status: 'succeeded', output, ...(onnxDir ? { onnxDir } : {}) });
       }
       const how = code !== null ? `exit code ${code}` : `signal ${signal}`;
       const head = errorMessage ?? (code === 0 ? 'trainer exited without a "done" event' : `trainer failed (${how})`);

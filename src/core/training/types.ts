@@ -35,6 +35,8 @@ export const RunRecordSchema = z.object({
   metrics: RunMetricsSchema.optional(),
   /** Output folder (local/ssh) or fine-tuned model name (managed APIs). */
   output: z.string().optional(),
+  /** Reward runs exported to ONNX: the folder with model.onnx (loadable by the reward feature). */
+  onnxDir: z.string().optional(),
   remoteJobId: z.string().optional(),
   pid: z.number().int().optional(),
   host: z.string().optional(),
@@ -71,6 +73,7 @@ export interface StatusUpdate {
   status: RunStatus;
   message?: string;
   output?: string;
+  onnxDir?: string;
   error?: string;
   remoteJobId?: string;
 }
