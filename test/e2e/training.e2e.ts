@@ -1,0 +1,121 @@
+// A fine-tuning run as a user starts it: the packaged VSIX in code-server, the command palette,
+// quick picks driven with the keyboard, and the run followed to the end in the Runs view.
+// The trainer is test/fixtures/trainer/fake_trainer.py (the real script's events, no torch).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor } from '../support/browser';
+import { ROOT, installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+const workspace = tempDir('e2e-train-ws');
+const runsFile = path.join(workspace, '.rlhf', 'runs', 'runs.jsonl');
+const vsix = process.env.RLHF_VSIX ?? VSIX;
+
+interface RunLine {
+  runId: string;
+  set: { status?: string; output?: string; method?: string; target?: string; metrics?: { percent?: number } };
+}
+
+function runEvents(): RunLine[] {
+  if (!fs.existsSync(runsFile)) return [];
+  return fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunLine);
+}
+
+function seedStore(): void {
+  const lines = Array.from({ length: 6 }, (_, i) =>
+    JSON.stringify({
+      v: 1,
+      type: 'preference',
+      id: `rec-${i}`,
+      itemId: `item-${i}`,
+      prompt: { instruction: `Remove duplicates from list ${i} keeping order`, context: { filePath: 'util.py', language: 'python' } },
+      candidates: [
+        { id: `item-${i}-a`, text: 'def dedupe(xs):\n    return list(dict.fromkeys(xs))' },
+        { id: `item-${i}-b`, text: 'def dedupe(xs):\n    return list(set(xs))' },
+      ],
+      judgment: { winner: `item-${i}-a`, judgedAt: '2026-01-01T00:00:00Z' },
+    }),
+  );
+  fs.mkdirSync(path.join(workspace, '.rlhf'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.rlhf', 'preferences.jsonl'), lines.join('\n') + '\n');
+}
+
+/** Waits for the quick input to show `title`, types `filter` (if any) and accepts with Enter. */
+async function choose(title: RegExp, filter?: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  if (filter !== undefined) {
+    await page.keyboard.type(filter);
+    await widget.locator('.quick-input-list .monaco-list-row.focused', { hasText: filter }).waitFor({ state: 'visible' });
+  }
+  await page.keyboard.press('Enter');
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run build && npm run package\` first (npm test does).`);
+  seedStore();
+  const ext = tempDir('e2e-train-ext');
+  await installVsix(vsix, ext);
+  server = await startCodeServer({
+    workspace,
+    extensionsDir: ext,
+    settings: {
+      'workbench.colorTheme': 'Default Dark Modern',
+      'rlhf.training.pythonPath': 'python3',
+      'rlhf.training.scriptPath': path.join(ROOT, 'test', 'fixtures', 'trainer', 'fake_trainer.py'),
+      'rlhf.training.env': { FAKE_TRAINER_STEPS: '12', FAKE_TRAINER_DELAY: '1' },
+      'rlhf.export.evalRatio': 0,
+    },
+  });
+  browser = await launchBrowser();
+  page = await openWorkbench(browser, server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('fine-tuning run from the packaged VSIX', () => {
+  it('starts a local DPO run from the command palette with keyboard-driven quick picks', async () => {
+    await runCommand(page, 'RLHF: Start Fine-Tuning Run');
+    await choose(/method/, 'DPO');
+    await screenshot(page, 'training-target-pick');
+    await choose(/where to train/, 'Local GPU');
+    // The base model box comes pre-filled from rlhf.training.baseModel: accept it.
+    await choose(/base model/);
+    const started = await waitFor(() => runEvents().find((e) => e.set.status === 'starting'), 'the run to be recorded', 30_000);
+    expect(started.set).toMatchObject({ method: 'dpo', target: 'local' });
+  });
+
+  it('shows progress in the status bar and the Runs view, and the run finishes there', async () => {
+    await page.locator('.activitybar [aria-label^="RLHF Review"]').first().click();
+    const header = page.locator('.pane-header', { hasText: /^\s*Runs/ }).first();
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    const row = page.locator('.monaco-list-row', { hasText: 'DPO · Local GPU' }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    // Mid-run: percent in the status bar item and in the row.
+    const status = page.locator('.statusbar-item', { hasText: /DPO \d+%/ }).first();
+    await status.waitFor({ state: 'visible', timeout: 20_000 });
+    await waitFor(async () => /running \d+%/.test((await row.textContent()) ?? ''), 'a running percent in the Runs view', 20_000);
+    await screenshot(page, 'training-run-progress');
+    await waitFor(() => runEvents().some((e) => e.set.status === 'succeeded'), 'the run to succeed', 60_000);
+    await waitFor(async () => /succeeded/.test((await row.textContent()) ?? ''), 'succeeded in the Runs view', 15_000);
+    // Expand the run: its details (dataset hash, metrics, output) are rows of the tree.
+    await row.click();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('.monaco-list-row', { hasText: 'Dataset: sha256' }).first().waitFor({ state: 'visible' });
+    const metrics = (await page.locator('.monaco-list-row', { hasText: 'Metrics:' }).first().textContent()) ?? '';
+    expect(metrics).toMatch(/100% · step 12\/12 · loss/);
+    const output = (await page.locator('.monaco-list-row', { hasText: 'Output:' }).first().textContent()) ?? '';
+    expect(output).toContain(path.join('.rlhf', 'runs'));
+    await screenshot(page, 'training-run-finished');
+    const done = runEvents().find((e) => e.set.status === 'succeeded')!;
+    expect(fs.readFileSync(path.join(done.set.output!, 'model.txt'), 'utf8')).toMatch(/^fake model trained on 6 examples/);
+  });
+});

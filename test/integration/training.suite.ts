@@ -1,0 +1,231 @@
+// Export and fine-tuning runs inside a real extension host: real files, a real Python child
+// process (test/fixtures/trainer/fake_trainer.py: the real script's events without torch), and
+// the contract-enforcing Together server on 127.0.0.1.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RlhfApi } from '../../src/extension';
+import { RunStore, TogetherLauncher, groupAlive, type RunRecord } from '../../src/core/training';
+import { startTogetherServer, type TogetherServer } from '../fixtures/servers/together';
+
+const EXT_ID = 'rlhf-review.rlhf-review';
+const api = () => vscode.extensions.getExtension<RlhfApi>(EXT_ID)!.activate();
+const extPath = () => vscode.extensions.getExtension(EXT_ID)!.extensionPath;
+const rlhf = () => vscode.workspace.getConfiguration('rlhf');
+const set = (key: string, value: unknown) => rlhf().update(key, value, vscode.ConfigurationTarget.Workspace);
+const SECRET_MARKER = 'SELECTED_SECRET_CODE';
+
+async function until<T>(fn: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function jsonl(file: string): Record<string, unknown>[] {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('Export and fine-tuning runs', () => {
+  let storeDir: string;
+  let runs: RunStore;
+  let together: TogetherServer;
+  const added: string[] = [];
+  const run = (id: string) => runs.get(id);
+  const finished = (id: string) => until(() => (['succeeded', 'failed', 'cancelled'].includes(run(id)?.status ?? '') ? run(id) : undefined), `run ${id} to end`);
+  const trainSettings = async (env: Record<string, string>) => {
+    await set('training.pythonPath', 'python3');
+    await set('training.scriptPath', path.join(extPath(), 'test', 'fixtures', 'trainer', 'fake_trainer.py'));
+    await set('training.env', env);
+  };
+
+  before(async () => {
+    const a = await api();
+    storeDir = a.storeDir;
+    runs = new RunStore(path.join(storeDir, 'runs'));
+    // Eight judged items with code context, through the store the panel uses.
+    for (let i = 0; i < 8; i++) {
+      const item = {
+        id: `train-item-${i}`,
+        createdAt: '2026-01-01T00:00:00Z',
+        prompt: {
+          instruction: `Make function number ${i} faster`,
+          context: { filePath: `pkg/secret_module_${i}.py`, language: 'python', selection: { startLine: 1, endLine: 2, text: `${SECRET_MARKER}_${i} = slow()` } },
+        },
+        candidates: [
+          { id: `train-item-${i}-a`, text: `def f${i}(xs):\n    return sorted(set(xs))` },
+          { id: `train-item-${i}-b`, text: `def f${i}(xs):\n    return xs` },
+        ],
+      };
+      added.push(a.session.store.saveJudgment(item, { winner: item.candidates[0].id, judgedAt: new Date().toISOString() }).id);
+    }
+    together = await startTogetherServer();
+  });
+
+  after(async () => {
+    for (const k of ['training.pythonPath', 'training.scriptPath', 'training.env', 'together.baseUrl', 'training.pollIntervalSeconds']) await set(k, undefined);
+    await vscode.commands.executeCommand('rlhf.setApiKey', 'together', '');
+    await together.close();
+    // Later suites read the same store: withdraw this suite's judgments (append-only undo).
+    const a = await api();
+    for (const id of added) a.session.store.retract(id);
+  });
+
+  it('exports to a folder: train/eval JSONL and a manifest whose hash matches the files; "no code" drops paths and code', async () => {
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const withCode = path.join(ws, 'exports', 'with-code');
+    const noCode = path.join(ws, 'exports', 'no-code');
+    const a = (await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-preference', noCode: false, folder: withCode, evalRatio: 0.3 })) as { hash: string };
+    const b = (await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-preference', noCode: true, folder: noCode, evalRatio: 0.3 })) as { hash: string };
+    for (const [dir, res] of [
+      [withCode, a],
+      [noCode, b],
+    ] as const) {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+      const train = fs.readFileSync(path.join(dir, 'train.jsonl'), 'utf8');
+      const evalText = fs.existsSync(path.join(dir, 'eval.jsonl')) ? fs.readFileSync(path.join(dir, 'eval.jsonl'), 'utf8') : '';
+      const hash = crypto.createHash('sha256').update(`trl-preference\0${train}\0${evalText}`).digest('hex');
+      assert.equal(manifest.hash, hash, 'manifest hash is not the hash of the files');
+      assert.equal(res.hash, hash);
+      assert.equal(manifest.format, 'trl-preference');
+      assert.equal(manifest.method, 'dpo');
+      const rows = [...jsonl(path.join(dir, 'train.jsonl')), ...(evalText ? jsonl(path.join(dir, 'eval.jsonl')) : [])];
+      assert.equal(rows.length, manifest.counts.train + manifest.counts.eval);
+      assert.ok(manifest.counts.eval > 0 && manifest.counts.train > 0, `split ${manifest.counts.train}/${manifest.counts.eval}`);
+      for (let i = 0; i < 8; i++) {
+        const row = rows.find((r) => String(r.prompt).includes(`Make function number ${i} faster`));
+        assert.ok(row, `record ${i} missing from ${dir}`);
+        assert.match(String(row.chosen), /sorted\(set/);
+        assert.equal(row.rejected, `def f${i}(xs):\n    return xs`);
+      }
+    }
+    const codeText = fs.readFileSync(path.join(withCode, 'train.jsonl'), 'utf8');
+    assert.match(codeText, /secret_module_\d\.py/);
+    assert.ok(codeText.includes(SECRET_MARKER));
+    const bare = fs.readFileSync(path.join(noCode, 'train.jsonl'), 'utf8') + (fs.existsSync(path.join(noCode, 'eval.jsonl')) ? fs.readFileSync(path.join(noCode, 'eval.jsonl'), 'utf8') : '');
+    assert.ok(!bare.includes('secret_module') && !bare.includes(SECRET_MARKER), 'no-code export still carries paths or code');
+  });
+
+  it('refuses an export that would be empty and writes nothing', async () => {
+    const dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'exports', 'sft-empty');
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-sft', noCode: false, folder: dir })),
+      /nothing exported — no trl-sft examples could be made/,
+    );
+    assert.equal(fs.existsSync(dir), false);
+  });
+
+  it('a local DPO run with the fake trainer finishes: metrics, output, log file, dataset hash', async () => {
+    await trainSettings({ FAKE_TRAINER_STEPS: '3', FAKE_TRAINER_DELAY: '0.05' });
+    const id = (await vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'dpo', target: 'local', model: 'tiny-test-model' })) as string;
+    assert.match(id, /^dpo-/);
+    const r = await finished(id);
+    assert.equal(r.status, 'succeeded', r.error);
+    assert.equal(r.target, 'local');
+    assert.equal(r.model, 'tiny-test-model');
+    assert.equal(r.metrics?.step, 3);
+    assert.equal(r.metrics?.percent, 100);
+    assert.ok(r.output && fs.readFileSync(path.join(r.output, 'model.txt'), 'utf8').startsWith('fake model trained on'), `output ${r.output}`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(storeDir, 'runs', id, 'data', 'manifest.json'), 'utf8'));
+    assert.equal(r.datasetHash, manifest.hash);
+    assert.equal(manifest.format, 'trl-preference');
+    const log = fs.readFileSync(r.logFile!, 'utf8');
+    assert.match(log, /Loading checkpoint shards/);
+    assert.match(log, /--method dpo/);
+  });
+
+  it('a crashing run fails with the error and the last lines of its output', async () => {
+    await trainSettings({ FAKE_TRAINER_MODE: 'crash', FAKE_TRAINER_STEPS: '4' });
+    const id = (await vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'kto', target: 'local', model: 'tiny-test-model' })) as string;
+    const r = await finished(id);
+    assert.equal(r.status, 'failed');
+    assert.match(r.error!, /exit code 1/);
+    assert.match(r.error!, /--- last output ---/);
+    assert.match(r.error!, /RuntimeError: CUDA out of memory \(fake\)/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(storeDir, 'runs', id, 'data', 'manifest.json'), 'utf8')).format, 'trl-kto');
+  });
+
+  it('cancel stops a running local run and its whole process group', async () => {
+    await trainSettings({ FAKE_TRAINER_MODE: 'spawn', FAKE_TRAINER_STEPS: '4' });
+    const id = (await vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'reward', target: 'local', model: 'tiny-test-model' })) as string;
+    const live = await until(() => (run(id)?.status === 'running' && run(id)?.pid ? run(id) : undefined), 'the run to be running');
+    const logFile = live.logFile!;
+    await until(() => /child-pid \d+/.test(fs.readFileSync(logFile, 'utf8')), 'the spawned child');
+    const childPid = Number(/child-pid (\d+)/.exec(fs.readFileSync(logFile, 'utf8'))![1]);
+    await vscode.commands.executeCommand('rlhf.cancelRun', id);
+    const r = await finished(id);
+    assert.equal(r.status, 'cancelled');
+    assert.equal(groupAlive(live.pid!), false, 'the process group is still alive');
+    assert.throws(() => process.kill(childPid, 0), 'the trainer child survived the cancel');
+  });
+
+  it('refuses to start when the Python environment lacks TRL, naming the pip command', async () => {
+    await set('training.pythonPath', 'python3');
+    await set('training.scriptPath', undefined); // the bundled python/rlhf_train.py: its real env check
+    await set('training.env', undefined);
+    const probe = spawnSync('python3', ['-c', 'import importlib.util,sys; sys.exit(0 if importlib.util.find_spec("trl") else 1)']);
+    if (probe.status === 0) return; // TRL is installed here: nothing is missing to report
+    const before = runs.load().runs.length;
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'dpo', target: 'local', model: 'm' })), (e: Error & { fix?: string }) => {
+      assert.match(e.message, /the Python environment python3 lacks .*trl/);
+      assert.match(e.fix ?? '', /^python3 -m pip install .*trl/);
+      return true;
+    });
+    assert.equal(runs.load().runs.length, before, 'a refused run was recorded');
+  });
+
+  it('a Together run needs the key from secret storage, then uploads, creates one job and follows it', async () => {
+    await set('together.baseUrl', together.url);
+    await set('training.pollIntervalSeconds', 0.05);
+    await vscode.commands.executeCommand('rlhf.setApiKey', 'together', '');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'dpo', target: 'together', model: 'meta-llama/Llama-3-8b' })), /no Together AI API key stored/);
+    assert.deepEqual(together.requests, []);
+
+    await vscode.commands.executeCommand('rlhf.setApiKey', 'together', together.apiKey);
+    const id = (await vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'dpo', target: 'together', model: 'meta-llama/Llama-3-8b' })) as string;
+    const r = await finished(id);
+    assert.equal(r.status, 'succeeded', r.error);
+    assert.equal(together.jobs.length, 1);
+    assert.equal(r.remoteJobId, together.jobs[0].id);
+    assert.equal(r.output, 'user/meta-llama/Llama-3-8b-rlhf-review');
+    assert.deepEqual(together.jobs[0].body.training_method, { method: 'dpo' });
+    const uploaded = together.files.get(String(together.jobs[0].body.training_file))!.content;
+    assert.ok('preferred_output' in JSON.parse(uploaded.split('\n')[0]));
+    // The key is in secret storage only: not in the run history, the log, or the settings.
+    const settingsFile = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'settings.json');
+    for (const f of [runs.file, r.logFile!, settingsFile]) assert.ok(!fs.readFileSync(f, 'utf8').includes(together.apiKey), `API key found in ${f}`);
+    assert.match(fs.readFileSync(r.logFile!, 'utf8'), /Together job .* created/);
+  });
+
+  it('picks runs up again after a reload: resumes polling a remote job, marks a lost local run unknown', async () => {
+    await set('together.baseUrl', together.url);
+    await vscode.commands.executeCommand('rlhf.setApiKey', 'together', together.apiKey);
+    // A job created by an "earlier window": created for real on the server, then abandoned.
+    const dataDir = path.join(storeDir, 'runs', 'earlier-window', 'data');
+    await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'openai-dpo', noCode: true, folder: dataDir, evalRatio: 0 });
+    const earlier = new TogetherLauncher({ apiKey: together.apiKey, baseUrl: together.url, pollMs: 60_000 });
+    const hooks = { onLog: () => {}, onMetrics: () => {}, onStatus: () => {} };
+    const handle = await earlier.start({ id: 'earlier-window', method: 'dpo', datasetDir: dataDir, datasetHash: 'h-earlier', model: 'meta-llama/Llama-3-8b' }, hooks);
+    earlier.detach('earlier-window');
+    const now = new Date().toISOString();
+    runs.record('earlier-window', { target: 'together', method: 'dpo', datasetHash: 'h-earlier', status: 'running', createdAt: now, remoteJobId: handle.remoteJobId });
+    // A local run whose trainer died with the old window.
+    const dead = spawnSync('true');
+    runs.record('earlier-local', { target: 'local', method: 'sft', datasetHash: 'h-local', status: 'running', createdAt: now, pid: dead.pid });
+
+    await vscode.commands.executeCommand('rlhf.refreshRuns');
+    const remote = (await finished('earlier-window')) as RunRecord;
+    assert.equal(remote.status, 'succeeded');
+    assert.equal(remote.output, 'user/meta-llama/Llama-3-8b-ft');
+    assert.equal(together.jobs.filter((j) => j.id === handle.remoteJobId).length, 1);
+    const local = runs.get('earlier-local')!;
+    assert.equal(local.status, 'failed');
+    assert.match(local.error!, /unknown \(window reloaded/);
+  });
+});
