@@ -9,8 +9,12 @@ import type { QueueItem } from './core/records';
 import { readConfig, resolveStoreDir } from './host/config';
 import { QueueTreeProvider } from './host/queueView';
 import { registerSecrets } from './host/secrets';
+import { registerGenerate } from './host/generate';
+import { registerReward } from './host/reward';
+import { registerTraining } from './host/training';
 import type { HostContext } from './host/hostContext';
 import { PANEL_VIEW_TYPE, ReviewPanel, type PanelDeps } from './host/reviewPanel';
+import { registerReviewPanel } from './host/reviewPanel';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface RlhfApi {
@@ -115,7 +119,11 @@ export function activate(context: vscode.ExtensionContext): RlhfApi {
     },
   };
   // Feature modules register their commands, views and services here, one line each.
-  registerSecrets(context);
+  registerSecrets(host);
+  registerGenerate(host);
+  registerReward(host);
+  registerTraining(host);
+  registerReviewPanel(host);
   void host;
 
   reportBadLines();

@@ -17,6 +17,9 @@ export async function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
   // The suites call describe/it at load time, so load them after pre-require set the globals.
   require('./extension.suite');
+  require('./generate.suite');
+  require('./training.suite');
+  require('./reward.suite');
   const results: Result[] = [];
   const out = process.env.RLHF_TEST_RESULTS;
   await new Promise<void>((resolve) => {

@@ -75,3 +75,8 @@ export function queueItemFrom(
     createdAt: (opts.now ?? new Date()).toISOString(),
   };
 }
+
+/** Spreads `total` samples over the sources round-robin (2 sources, 2 candidates: one each). */
+export function samplesPerSource(total: number, sources: number): number[] {
+  return Array.from({ length: sources }, (_, i) => Math.floor(total / sources) + (i < total % sources ? 1 : 0));
+}

@@ -107,6 +107,13 @@ export class PreferenceStore {
     return rec;
   }
 
+  /** Appends records made elsewhere (e.g. preferences implied by an assistant's logs). */
+  appendRecords(records: PreferenceRecord[]): void {
+    if (records.length === 0) return;
+    this.ensureGitattributes();
+    appendJsonl(this.preferencesFile, records.map((r) => PreferenceRecordSchema.parse(r)));
+  }
+
   retract(recordId: string): Retraction {
     const r: Retraction = { v: SCHEMA_VERSION, type: 'retract', id: newId(), recordId, at: new Date().toISOString() };
     appendJsonl(this.preferencesFile, [r]);

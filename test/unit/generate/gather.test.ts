@@ -89,3 +89,14 @@ describe('gatherCandidates', () => {
     await expect(gatherCandidates([mk('x', 'm'), mk('x', 'n')], prompt)).rejects.toThrow(/share the id "x"/);
   });
 });
+
+describe('samplesPerSource', () => {
+  it('spreads samples round-robin and never loses one', async () => {
+    const { samplesPerSource } = await import('../../../src/core/generate/gather');
+    expect(samplesPerSource(2, 1)).toEqual([2]);
+    expect(samplesPerSource(2, 2)).toEqual([1, 1]);
+    expect(samplesPerSource(3, 2)).toEqual([2, 1]);
+    expect(samplesPerSource(2, 3)).toEqual([1, 1, 0]);
+    for (let t = 2; t < 9; t++) for (let s = 1; s < 5; s++) expect(samplesPerSource(t, s).reduce((a, b) => a + b, 0)).toBe(t);
+  });
+});

@@ -1,0 +1,157 @@
+// Candidate generation inside a real extension host, against a chat completions server on
+// 127.0.0.1 that enforces the OpenAI contract (test/fixtures/servers/chatCompletions.ts).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RlhfApi } from '../../src/extension';
+import type { QueueItem } from '../../src/core/records';
+import { startChatServer, type ChatServer } from '../fixtures/servers/chatCompletions';
+
+const api = () => vscode.extensions.getExtension<RlhfApi>('rlhf-review.rlhf-review')!.activate();
+const cfg = () => vscode.workspace.getConfiguration('rlhf.generation');
+
+function queueItems(storeDir: string): QueueItem[] {
+  const f = path.join(storeDir, 'queue.jsonl');
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as QueueItem) : [];
+}
+
+describe('Compare Responses against an OpenAI-compatible server', () => {
+  let server: ChatServer;
+  let ws: string;
+
+  before(async () => {
+    server = await startChatServer({ reply: (c) => `\`\`\`python\ndef add(a, b):\n    \"\"\"Add two numbers (sample ${c.requestNo}.${c.choiceIndex}).\"\"\"\n    return a + b\n\`\`\`` });
+    ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    fs.writeFileSync(path.join(ws, 'calc.py'), 'import math\n\ndef add(a, b):\n    return a + b\n');
+  });
+  after(async () => {
+    await cfg().update('sources', undefined, vscode.ConfigurationTarget.Workspace);
+    await cfg().update('candidates', undefined, vscode.ConfigurationTarget.Workspace);
+    await server.close();
+  });
+
+  it('streams two samples of one model into a queued item with model metadata and code context', async () => {
+    await cfg().update('sources', [{ id: 'local', baseUrl: server.url, model: 'coder-7b', temperature: 0.7 }], vscode.ConfigurationTarget.Workspace);
+    const doc = await vscode.workspace.openTextDocument(path.join(ws, 'calc.py'));
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(2, 0, 3, 16);
+    const { storeDir, session } = await api();
+    const before = queueItems(storeDir).length;
+    const itemId = (await vscode.commands.executeCommand('rlhf.compareResponses', 'Add a docstring')) as string;
+    assert.ok(itemId, 'no item id returned');
+    const items = queueItems(storeDir);
+    assert.equal(items.length, before + 1);
+    const item = items.at(-1)!;
+    assert.equal(item.id, itemId);
+    assert.equal(item.origin?.kind, 'generate');
+    assert.equal(item.prompt.instruction, 'Add a docstring');
+    assert.equal(item.prompt.context?.filePath, 'calc.py');
+    assert.equal(item.prompt.context?.language, 'python');
+    assert.deepEqual(item.prompt.context?.selection, { startLine: 2, endLine: 3, text: 'def add(a, b):\n    return a + b' });
+    assert.equal(item.candidates.length, 2);
+    for (const c of item.candidates) {
+      assert.equal(c.model, 'coder-7b');
+      assert.equal(c.source, 'local');
+      assert.equal((c.params as { temperature?: number } | undefined)?.temperature, 0.7);
+      assert.ok(typeof c.latencyMs === 'number' && c.latencyMs >= 0);
+      assert.match(c.text, /def add/);
+    }
+    // The request the server got carried the instruction and the selected code.
+    const req = server.chatRequests().at(-1)!.body as { stream: boolean; messages: { role: string; content: string }[] };
+    assert.equal(req.stream, true);
+    assert.match(req.messages.at(-1)!.content, /Add a docstring[\s\S]*def add\(a, b\):/);
+    // The panel shows the item; a vote stores a record with the model metadata.
+    session.refresh();
+    const rec = session.vote(itemId, { winner: item.candidates[0].id, judgedAt: new Date().toISOString() });
+    assert.equal(rec.candidates[0].model, 'coder-7b');
+    assert.ok(rec.candidates.every((c) => c.latencyMs !== undefined));
+  });
+
+  it('keeps the candidates that arrived when one source fails, and names the failure', async () => {
+    await cfg().update('candidates', 3, vscode.ConfigurationTarget.Workspace);
+    await cfg().update(
+      'sources',
+      [
+        { id: 'good', baseUrl: server.url, model: 'coder-7b' },
+        { id: 'broken', baseUrl: server.url, model: 'test-500-99', retries: 0 },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const { storeDir } = await api();
+    const itemId = (await vscode.commands.executeCommand('rlhf.compareResponses', 'Rename the function')) as string;
+    const item = queueItems(storeDir).find((i) => i.id === itemId)!;
+    assert.equal(item.candidates.length, 2);
+    assert.ok(item.candidates.every((c) => c.source === 'good'));
+  });
+
+  it('queues nothing when fewer than two candidates arrive', async () => {
+    await cfg().update('candidates', 2, vscode.ConfigurationTarget.Workspace);
+    await cfg().update(
+      'sources',
+      [
+        { id: 'good', baseUrl: server.url, model: 'coder-7b' },
+        { id: 'bad', baseUrl: server.url, model: 'test-400' },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const { storeDir } = await api();
+    const before = queueItems(storeDir).length;
+    const itemId = await vscode.commands.executeCommand('rlhf.compareResponses', 'Something');
+    assert.equal(itemId, undefined);
+    assert.equal(queueItems(storeDir).length, before);
+  });
+
+  it('uses the API key from secret storage and never writes it to settings or the store', async () => {
+    const keyed = await startChatServer({ apiKey: 'sk-test-secret-123' });
+    try {
+      await cfg().update('sources', [{ id: 'keyed', baseUrl: keyed.url, model: 'coder-7b' }], vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('rlhf.setApiKey', 'source:keyed', 'sk-test-secret-123');
+      const { storeDir } = await api();
+      const itemId = await vscode.commands.executeCommand('rlhf.compareResponses', 'Use the key');
+      assert.ok(itemId);
+      assert.equal(keyed.chatRequests()[0].headers.authorization, 'Bearer sk-test-secret-123');
+      for (const f of [path.join(storeDir, 'queue.jsonl'), path.join(ws, '.vscode', 'settings.json')]) {
+        assert.ok(!fs.readFileSync(f, 'utf8').includes('sk-test-secret-123'), `${f} contains the key`);
+      }
+    } finally {
+      await vscode.commands.executeCommand('rlhf.setApiKey', 'source:keyed', '');
+      await keyed.close();
+    }
+  });
+});
+
+describe('Compare Two Snippets and Continue import', () => {
+  it('builds a review item from two snippets without calling a model', async () => {
+    const { storeDir } = await api();
+    const id = (await vscode.commands.executeCommand('rlhf.compareSnippets', 'xs.sort()', 'sorted(xs)', 'Sort in place?')) as string;
+    const item = queueItems(storeDir).find((i) => i.id === id)!;
+    assert.equal(item.origin?.kind, 'snippets');
+    assert.deepEqual(item.candidates.map((c) => c.text), ['xs.sort()', 'sorted(xs)']);
+    assert.equal(item.prompt.instruction, 'Sort in place?');
+  });
+
+  it('imports Continue dev data: accepted edits become preferences, bad lines are reported', async () => {
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const dir = path.join(ws, 'dev_data', '0.2.0');
+    fs.mkdirSync(dir, { recursive: true });
+    const base = { eventName: 'editOutcome', schema: '0.2.0', timestamp: '2025-03-01T10:00:00.000Z', userId: '', userAgent: 'VS Code', selectedProfileId: 'local', modelProvider: 'ollama', modelName: 'qwen2.5-coder', modelTitle: 'Qwen', filepath: 'file:///p/a.ts', previousCodeLines: 1, newCodeLines: 2, lineChange: 1 };
+    fs.writeFileSync(
+      path.join(dir, 'editOutcome.jsonl'),
+      [
+        JSON.stringify({ ...base, prompt: 'Add a null check', completion: 'if (!x) return;', previousCode: 'use(x);\n', newCode: 'if (!x) return;\nuse(x);\n', accepted: true }),
+        '{broken',
+      ].join('\n') + '\n',
+    );
+    const r = (await vscode.commands.executeCommand('rlhf.importContinueLogs', vscode.Uri.file(path.join(ws, 'dev_data')))) as { items: number; records: number; skipped: number };
+    assert.deepEqual(r, { items: 1, records: 1, skipped: 1 });
+    const { session, storeDir } = await api();
+    assert.ok(fs.existsSync(path.join(storeDir, 'preferences.jsonl')));
+    const implied = session.store.load().records.find((p) => p.judgment.reviewer === 'continue (implicit)');
+    assert.ok(implied, 'no implied record');
+    assert.match(implied.candidates.find((c) => c.id === implied.judgment.winner)!.text, /if \(!x\) return/);
+    // A second import adds nothing.
+    const again = (await vscode.commands.executeCommand('rlhf.importContinueLogs', vscode.Uri.file(path.join(ws, 'dev_data')))) as { items: number };
+    assert.equal(again.items, 0);
+  });
+});
