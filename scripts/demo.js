@@ -38,7 +38,7 @@ if (!onPath('rg')) {
   process.exit(1);
 }
 step('install code-server (first run only)', 'bash', [path.join(root, 'scripts', 'install-code-server.sh')]);
-step('package the extension', process.execPath, [path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--out', 'dist-vsix/rlhf-review.vsix']);
+step('package the extension', process.execPath, [path.join(root, 'scripts', 'package-vsix.js')]);
 const bin = path.join(root, '.vscode-test', 'code-server', 'node_modules', '.bin', 'code-server');
 const ext = path.join(demoDir, 'extensions');
 const data = path.join(demoDir, 'data');

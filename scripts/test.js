@@ -52,7 +52,8 @@ if (!only || only === 'unit' || needsBuild) {
 }
 if (needsBuild) {
   run('build', process.execPath, ['esbuild.js']);
-  run('package VSIX', process.execPath, [path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--out', 'dist-vsix/rlhf-review.vsix']);
+  // Per-platform VSIX with the reward model's onnxruntime CPU binaries (scripts/package-vsix.js).
+  run('package VSIX', process.execPath, [path.join(root, 'scripts', 'package-vsix.js')]);
 }
 if (want('unit')) vitest('unit tests', 'vitest.config.mts', path.join(out, 'unit.json'));
 
