@@ -21,7 +21,7 @@ for (const f of ['dist/extension.js', 'dist/rewardWorker.js', 'dist/rewardTrainW
 prepare(target);
 fs.mkdirSync(path.dirname(path.resolve(root, out)), { recursive: true });
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--target', target, '--out', out], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--target', target, '--out', out], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 
 // The VSIX must carry the native runtime and no GPU provider libraries.

@@ -1,0 +1,114 @@
+// The whole generation flow as a user runs it, in code-server from the packaged VSIX, against a
+// chat completions server on 127.0.0.1: selection → instruction → streamed candidates → vote
+// and apply with the keyboard → edited file → stored record with model metadata.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
+import { installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { startChatServer, type ChatServer } from '../fixtures/servers/chatCompletions';
+
+let chat: ChatServer;
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+let frame: FrameLocator;
+const workspace = tempDir('gen-ws');
+const file = path.join(workspace, 'calc.py');
+const ORIGINAL = 'import math\n\ndef area(r):\n    return 3.14 * r * r\n\nprint(area(2))\n';
+
+beforeAll(async () => {
+  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm test does).`);
+  fs.writeFileSync(file, ORIGINAL);
+  // Each sample answers differently, slowly enough that streaming is visible.
+  chat = await startChatServer({
+    chunkDelayMs: 15,
+    reply: (c) =>
+      c.choiceIndex === 0 && c.requestNo % 2 === 1
+        ? 'Use `math.pi`:\n\n```python\ndef area(r):\n    return math.pi * r ** 2\n```'
+        : 'Here you go:\n\n```python\ndef area(r):\n    return 3.14159 * r * r\n```',
+  });
+  const ext = tempDir('gen-ext');
+  await installVsix(VSIX, ext);
+  server = await startCodeServer({
+    workspace,
+    extensionsDir: ext,
+    settings: {
+      'workbench.colorTheme': 'Default Dark Modern',
+      'rlhf.shuffleCandidates': false,
+      'rlhf.generation.sources': [
+        { id: 'coder', baseUrl: chat.url, model: 'coder-7b', temperature: 0.2 },
+        { id: 'coder-hot', baseUrl: chat.url, model: 'coder-7b-hot', temperature: 1.0 },
+      ],
+    },
+  });
+  browser = await launchBrowser();
+  page = await openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(workspace)}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await chat?.close();
+});
+
+describe('Compare Responses from the command palette', () => {
+  it('asks for an instruction about the selected lines and streams candidates into the panel', async () => {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('calc.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'calc.py' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    const editor = page.locator('.monaco-editor .view-lines').first();
+    await editor.waitFor({ state: 'visible' });
+    await editor.click();
+    // Select lines 3-4 (the function) with the keyboard.
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.keyboard.press('Shift+End');
+    await runCommand(page, 'RLHF: Compare Responses…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    expect(await page.locator('.quick-input-widget').textContent()).toContain('lines 3-4 of calc.py');
+    await input.fill('Use the precise value of pi');
+    await page.keyboard.press('Enter');
+    frame = webviewFrame(page);
+    await waitFor(async () => (await frame.locator('.candidate').count()) === 2 && (await frame.locator('.candidate.pending, .candidate [data-pending]').count()) === 0 && /math\.pi/.test((await frame.locator('.candidates').textContent()) ?? ''), 'two complete candidates', 30_000);
+    await waitFor(async () => !(await frame.locator('.live-note').count()), 'voting to open');
+    await screenshot(page, 'generate-candidates-dark');
+    const chats = chat.chatRequests();
+    expect(chats.map((r) => r.body.model).sort()).toEqual(['coder-7b', 'coder-7b-hot']);
+    expect(chats[0].body.messages.at(-1).content).toContain('def area(r):');
+  });
+
+  it('applies the chosen answer to the selection and stores the record with model metadata', async () => {
+    const ids = await frame.locator('.candidate').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.candidateId!));
+    const texts = await frame.locator('.candidate').allTextContents();
+    const piIndex = texts.findIndex((t) => t.includes('math.pi'));
+    expect(piIndex).toBeGreaterThanOrEqual(0);
+    await frame.locator('.candidate-body').nth(piIndex).focus();
+    // Move the selection (→) to the candidate that uses math.pi, then Y: vote for it and apply it.
+    for (let i = 0; i < ids.length && (await frame.locator('.candidate.selected').getAttribute('data-candidate-id')) !== ids[piIndex]; i++) {
+      await page.keyboard.press('ArrowRight');
+    }
+    expect(await frame.locator('.candidate.selected').getAttribute('data-candidate-id')).toBe(ids[piIndex]);
+    await page.keyboard.press('y');
+    // The edit is applied to the open document (unsaved): check the editor's text.
+    // Monaco renders spaces as U+00A0.
+    const editorText = async () => ((await page.locator('.monaco-editor .view-lines').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+    await waitFor(async () => /return math\.pi \* r \*\* 2/.test(await editorText()), 'the applied edit in the editor');
+    expect(await editorText()).toContain('print(area(2))');
+    const prefs = path.join(workspace, '.rlhf', 'preferences.jsonl');
+    const rec = await waitFor(() => (fs.existsSync(prefs) ? fs.readFileSync(prefs, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.type === 'preference') : undefined), 'the stored record');
+    expect(rec.judgment.winner).toBe(ids[piIndex]);
+    expect(rec.prompt.context).toMatchObject({ filePath: 'calc.py', language: 'python', selection: { startLine: 2, endLine: 3 } });
+    for (const c of rec.candidates) {
+      expect(c.model).toMatch(/^coder-7b/);
+      expect(typeof c.latencyMs).toBe('number');
+      expect(c.params.temperature).toBeGreaterThan(0);
+    }
+    await screenshot(page, 'generate-applied-dark');
+  });
+});
