@@ -179,8 +179,8 @@ async function pickSshHost(configured: string): Promise<string | undefined> {
 function requireTrust(target: RunTarget): void {
   if ((target === 'local' || target === 'ssh') && !vscode.workspace.isTrusted) {
     throw new LaunchError(
-      `${TARGET_LABELS[target]} runs need a trusted workspace: they execute the Python environment and training script named in this workspace's settings on data from it`,
-      'trust the workspace (Manage Workspace Trust), or use Together AI',
+      `${TARGET_LABELS[target]} runs need a trusted workspace: they run programs named in this workspace's settings`,
+      'trust the workspace, or train on Together AI',
     );
   }
 }
@@ -300,9 +300,9 @@ export function registerTraining(host: HostContext): void {
     if (target === 'local') {
       const env = { ...process.env, ...s.env };
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `RLHF: checking ${s.pythonPath} (trl, accelerate, torch, GPUs)…` }, () =>
-        checkPythonEnv(s.pythonPath, s.scriptPath, env),
+        checkPythonEnv(s.pythonPath, s.scriptPath, env, s.useLora),
       );
-      const missing = report.missing.filter((m) => !(m === 'accelerate' && s.numProcesses === 1) && !(m === 'peft' && !s.useLora));
+      const missing = report.missing.filter((m) => !(m === 'accelerate' && s.numProcesses === 1));
       if (missing.length) {
         const q = /\s/.test(s.pythonPath) ? `"${s.pythonPath}"` : s.pythonPath;
         throw new LaunchError(`the Python environment ${s.pythonPath} lacks ${missing.join(', ')}`, `${q} -m pip install ${missing.join(' ')}`);

@@ -118,4 +118,24 @@ describe('fine-tuning run from the packaged VSIX', () => {
     const done = runEvents().find((e) => e.set.status === 'succeeded')!;
     expect(fs.readFileSync(path.join(done.set.output!, 'model.txt'), 'utf8')).toMatch(/^fake model trained on 6 examples/);
   });
+
+  it('exports from the palette: format, code, folder, then the validation report before writing', async () => {
+    await runCommand(page, 'RLHF: Export Preferences');
+    await choose(/format/, 'TRL preference (standard)');
+    await choose(/code in prompts/, 'No code');
+    await choose(/folder/); // the default, .rlhf/exports/trl-preference
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    const text = (await dialog.textContent()) ?? '';
+    expect(text).toContain('Export 6 example(s) as TRL preference (standard) without code?');
+    expect(text).toContain('6 record(s) → 6 pairs (6 from winners, 0 from rankings, 0 from rewrites); 6 train, 0 eval.');
+    await screenshot(page, 'export-report-dialog');
+    await dialog.locator('.monaco-button', { hasText: 'Write Export' }).click();
+    const dir = path.join(workspace, '.rlhf', 'exports', 'trl-preference');
+    await waitFor(() => fs.existsSync(path.join(dir, 'manifest.json')), 'the manifest');
+    const rows = fs.readFileSync(path.join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string });
+    expect(rows).toHaveLength(6);
+    expect(rows.every((r) => !r.prompt.includes('util.py'))).toBe(true);
+    await page.locator('.notification-toast', { hasText: 'exported 6 example(s)' }).first().waitFor({ state: 'visible' });
+  });
 });

@@ -81,8 +81,8 @@ describe('Export and fine-tuning runs', () => {
     const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const withCode = path.join(ws, 'exports', 'with-code');
     const noCode = path.join(ws, 'exports', 'no-code');
-    const a = (await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-preference', noCode: false, folder: withCode, evalRatio: 0.3 })) as { hash: string };
-    const b = (await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-preference', noCode: true, folder: noCode, evalRatio: 0.3 })) as { hash: string };
+    const a = (await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-preference', noCode: false, folder: withCode, evalRatio: 0.5 })) as { hash: string };
+    const b = (await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'trl-preference', noCode: true, folder: noCode, evalRatio: 0.5 })) as { hash: string };
     for (const [dir, res] of [
       [withCode, a],
       [noCode, b],
@@ -97,7 +97,9 @@ describe('Export and fine-tuning runs', () => {
       assert.equal(manifest.method, 'dpo');
       const rows = [...jsonl(path.join(dir, 'train.jsonl')), ...(evalText ? jsonl(path.join(dir, 'eval.jsonl')) : [])];
       assert.equal(rows.length, manifest.counts.train + manifest.counts.eval);
-      assert.ok(manifest.counts.eval > 0 && manifest.counts.train > 0, `split ${manifest.counts.train}/${manifest.counts.eval}`);
+      // Record ids are random here, so the split sizes are too; the files must match the manifest.
+      assert.ok(manifest.counts.train > 0, `split ${manifest.counts.train}/${manifest.counts.eval}`);
+      assert.equal(fs.existsSync(path.join(dir, 'eval.jsonl')), manifest.counts.eval > 0);
       for (let i = 0; i < 8; i++) {
         const row = rows.find((r) => String(r.prompt).includes(`Make function number ${i} faster`));
         assert.ok(row, `record ${i} missing from ${dir}`);

@@ -34,11 +34,11 @@ export interface LocalLauncherOptions {
   skipEnvCheck?: boolean;
 }
 
-/** Runs `<python> <script> --check-env` and reads its one JSON line. */
-export async function checkPythonEnv(python: string, script: string, env?: NodeJS.ProcessEnv): Promise<EnvReport> {
+/** Runs `<python> <script> --check-env` and reads its one JSON line. `needPeft`: LoRA runs also need peft. */
+export async function checkPythonEnv(python: string, script: string, env?: NodeJS.ProcessEnv, needPeft = false): Promise<EnvReport> {
   let res;
   try {
-    res = await runCommand(python, [script, '--check-env'], { timeoutMs: 60_000, env });
+    res = await runCommand(python, [script, '--check-env', ...(needPeft ? ['--use-peft'] : [])], { timeoutMs: 60_000, env });
   } catch (e) {
     throw new LaunchError(`cannot run ${python}: ${(e as Error).message}`, 'set the Python path setting to an interpreter with TRL installed');
   }
