@@ -82,15 +82,18 @@ export function registerGenerate(host: HostContext): void {
       const { sources, problems } = await configuredSources(host, s);
       for (const p of problems) log.error(p);
       if (sources.length === 0) {
-        const pick = await vscode.window.showErrorMessage(
-          problems.length
-            ? `RLHF Review: no usable candidate source. ${problems[0]}`
-            : 'RLHF Review: no candidate sources are configured. Add an OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp, LM Studio, …) to "rlhf.generation.sources", or select VS Code language models in "rlhf.generation.languageModels".',
-          'Open Settings',
-          'Compare Two Snippets',
-        );
-        if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'rlhf.generation');
-        if (pick === 'Compare Two Snippets') void vscode.commands.executeCommand('rlhf.compareSnippets');
+        void vscode.window
+          .showErrorMessage(
+            problems.length
+              ? `RLHF Review: no usable candidate source. ${problems[0]}`
+              : 'RLHF Review: no candidate sources are configured. Add an OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp, LM Studio, …) to "rlhf.generation.sources", or select VS Code language models in "rlhf.generation.languageModels".',
+            'Open Settings',
+            'Compare Two Snippets',
+          )
+          .then((pick) => {
+            if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'rlhf.generation');
+            if (pick === 'Compare Two Snippets') void vscode.commands.executeCommand('rlhf.compareSnippets');
+          });
         return;
       }
       const editor = vscode.window.activeTextEditor;

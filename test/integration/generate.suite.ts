@@ -102,6 +102,23 @@ describe('Compare Responses against an OpenAI-compatible server', () => {
     assert.equal(queueItems(storeDir).length, before);
   });
 
+  it('without a usable source (bad settings, no language model provider) queues nothing and does not throw', async () => {
+    await cfg().update('sources', [{ id: 'bad', baseUrl: 'ftp://example', model: 'm' }], vscode.ConfigurationTarget.Workspace);
+    await cfg().update('languageModels', [{ vendor: 'copilot' }], vscode.ConfigurationTarget.Workspace);
+    try {
+      const { storeDir } = await api();
+      const before = queueItems(storeDir).length;
+      // The command shows an error naming the bad field and returns; nothing is asked of any server.
+      const requests = server.requests.length;
+      const result = await Promise.race([vscode.commands.executeCommand('rlhf.compareResponses', 'x'), new Promise((r) => setTimeout(() => r('timeout'), 5000))]);
+      assert.equal(result, undefined);
+      assert.equal(queueItems(storeDir).length, before);
+      assert.equal(server.requests.length, requests);
+    } finally {
+      await cfg().update('languageModels', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('uses the API key from secret storage and never writes it to settings or the store', async () => {
     const keyed = await startChatServer({ apiKey: 'sk-test-secret-123' });
     try {
