@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { formatContinueReport, importContinueDevData, impliedPreferenceRecord } from '../core/formats/continueImport';
-import { gatherCandidates, queueItemFrom, samplesPerSource } from '../core/generate/gather';
-import { OpenAICompatibleSource, parseOpenAICompatibleConfig } from '../core/generate/openaiCompatible';
 import type { CandidateSource, GatherEvent, SourceResult } from '../core/generate/types';
 import type { CodeContext, Prompt, QueueItem } from '../core/records';
 import type { HostContext } from './hostContext';
 import { languageModelSources } from './languageModelSource';
+
+// Loaded on first use, not at activation: the HTTP client (axios) is the heaviest module here.
+const generation = () => import('../core/generate/index');
+const continueImport = () => import('../core/formats/continueImport');
 import { getApiKey } from './secrets';
 
 interface GenerationSettings {
@@ -37,6 +38,7 @@ function settings(): GenerationSettings {
 
 /** Sources from settings, each validated with an error naming the bad field. */
 async function configuredSources(host: HostContext, s: GenerationSettings): Promise<{ sources: CandidateSource[]; problems: string[] }> {
+  const { OpenAICompatibleSource, parseOpenAICompatibleConfig } = await generation();
   const sources: CandidateSource[] = [];
   const problems: string[] = [];
   for (const [i, raw] of s.sources.entries()) {
@@ -149,6 +151,7 @@ export function registerGenerate(host: HostContext): void {
           ? uriArg
           : (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, canSelectMany: false, defaultUri: vscode.Uri.file(fallback), openLabel: 'Import Continue Logs', filters: { 'Continue dev data': ['jsonl'] } }))?.[0];
       if (!target) return;
+      const { formatContinueReport, importContinueDevData, impliedPreferenceRecord } = await continueImport();
       let report;
       try {
         report = await importContinueDevData(target.fsPath);
@@ -199,6 +202,7 @@ async function pickSnippet(which: string): Promise<string | undefined> {
 /** Streams candidates from every source into the panel, then queues the item for review. */
 async function generateInto(host: HostContext, prompt: Prompt, sources: CandidateSource[], total: number): Promise<string | undefined> {
   const { log, store } = host;
+  const { gatherCandidates, queueItemFrom, samplesPerSource } = await generation();
   const counts = samplesPerSource(total, sources.length);
   const active = sources.map((s, i) => ({ source: s, n: counts[i] })).filter((x) => x.n > 0);
   const liveId = `gen-${crypto.randomUUID()}`;
