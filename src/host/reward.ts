@@ -13,7 +13,8 @@ import type { FromTrainWorker, TrainRequest, TrainSummary } from '../core/reward
 import { flaggedFirst, orderByUncertainty } from '../core/reward/uncertainty';
 import { readConfig } from './config';
 import type { HostContext } from './hostContext';
-import { describeSource, readRewardConfig, RewardService, type CandidateScore } from './rewardService';
+import { ReviewPanel } from './reviewPanel';
+import { BUILTIN, describeSource, readRewardConfig, RewardService, type CandidateScore } from './rewardService';
 
 export const FLAGGED_VIEW = 'rlhf.flagged';
 const DIAG_SOURCE = 'RLHF reward';
@@ -101,7 +102,8 @@ class FlaggedTreeProvider implements vscode.TreeDataProvider<FlagEntry> {
   }
 
   private setMessage(m: string | undefined): void {
-    if (this.view) this.view.message = m;
+    // '' rather than undefined: an undefined message is not always cleared in the view.
+    if (this.view) this.view.message = m ?? '';
   }
 
   describe(): void {
@@ -122,13 +124,13 @@ class FlaggedTreeProvider implements vscode.TreeDataProvider<FlagEntry> {
     if (!t) this.setMessage(`No flag threshold: ${this.reward.thresholdProblem ?? 'unknown'}`);
     else if (this.entries && this.entries.length === 0) this.setMessage(`Nothing flagged. Threshold ${t.value.toFixed(2)} (${describeSource(t)}), model ${info.version}.`);
     else this.setMessage(undefined);
-    this.view.badge = this.entries?.length ? { value: this.entries.length, tooltip: `${this.entries.length} flagged response(s)` } : undefined;
   }
 
   getTreeItem(e: FlagEntry): vscode.TreeItem {
-    const t = new vscode.TreeItem(firstLine(e.item.prompt.instruction), vscode.TreeItemCollapsibleState.None);
+    // Candidate and score first: the prompt is long and the sidebar narrow.
+    const t = new vscode.TreeItem(`${e.label} · ${e.score.toFixed(2)}`, vscode.TreeItemCollapsibleState.None);
     t.id = `${e.item.id}\u0000${e.candidateId}`;
-    t.description = `${e.label} · ${e.score.toFixed(2)}`;
+    t.description = firstLine(e.item.prompt.instruction);
     t.tooltip = new vscode.MarkdownString().appendText(`Candidate ${e.label} flagged: ${e.reason}\n\n${e.item.prompt.instruction}`);
     t.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     t.accessibilityInformation = { label: `${firstLine(e.item.prompt.instruction)}, candidate ${e.label} flagged, ${e.reason}` };
@@ -206,7 +208,10 @@ export function registerReward(host: HostContext): RewardService {
     if (orderWanted() && !orderPending && reward.status === 'ready' && !session.allItems().every((i) => reward.cachedScores(i))) void applyOrder();
     return res;
   };
-  registerPanelScores(scoresForPanel, log);
+  // Score and flag badges in the review panel (its hook); re-installed when the model or the
+  // threshold changes so the panel drops its cached badges.
+  ReviewPanel.setScoreProvider(scoresForPanel);
+  context.subscriptions.push({ dispose: () => ReviewPanel.setScoreProvider(undefined) });
 
   // ---- Train ----
   const train = async (): Promise<TrainOutcome> => {
@@ -296,7 +301,7 @@ export function registerReward(host: HostContext): RewardService {
       const kind = detectModelKind(dir);
       const ready = await reward.open(dir);
       await reward.adopt(ready);
-      await setModelPath(dir === reward.defaultModelDir ? undefined : dir);
+      await setModelPath(dir === reward.defaultModelDir ? BUILTIN : dir);
       const t = reward.threshold;
       const msg =
         `Reward model ${ready.scorer.info.version} (${kind === 'hf' ? 'Hugging Face export' : 'built-in'}) loaded. ` +
@@ -375,12 +380,16 @@ export function registerReward(host: HostContext): RewardService {
     }),
     reward.onDidChange(() => {
       flagged.invalidate();
+      ReviewPanel.setScoreProvider(scoresForPanel);
       if (orderWanted()) void applyOrder();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration('rlhf.reward.modelPath')) {
-        const loaded = reward.info && reward.status === 'ready' ? reward.info.dir : undefined;
-        if (loaded !== reward.wantedDir() && reward.everStarted) await reward.reload();
+        // A command's own settings write confirms its switch; any other change takes over.
+        if (reward.override === undefined || reward.configuredDir() !== reward.override) {
+          reward.override = undefined;
+          if (reward.everStarted) await reward.reload();
+        }
       } else if (e.affectsConfiguration('rlhf.reward.flagThreshold')) {
         await reward.rethreshold().catch((err: Error) => log.error(`Re-reading the flag threshold failed: ${err.message}`));
       }
@@ -414,8 +423,3 @@ async function pickModel(reward: RewardService): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
-/** Hands the score function to the review panel (its hook, when present). */
-function registerPanelScores(fn: (item: QueueItem) => Promise<Record<string, CandidateScore>>, log: vscode.LogOutputChannel): void {
-  void fn;
-  log.debug('Reward scores: the review panel has no score hook yet.');
-}

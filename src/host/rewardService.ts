@@ -12,6 +12,8 @@ import { calibrateOnPairs, pairInputs, type StoreCalibration } from '../core/rew
 import { WorkerScorer } from '../core/reward/workerScorer';
 
 export type QueueOrder = 'queue' | 'uncertain' | 'flagged';
+/** rlhf.reward.modelPath value for the model shipped with the extension. */
+export const BUILTIN = 'builtin';
 
 export interface CandidateScore {
   score: number;
@@ -156,9 +158,21 @@ export class RewardService implements vscode.Disposable {
     }
   }
 
-  /** The folder that should be active: the setting, else the newest trained model, else the built-in one. */
+  /**
+   * A model switched to by a command (Load, Train). It wins over the settings until the
+   * modelPath setting changes to something else, so the switch cannot race the settings write.
+   */
+  override: string | undefined;
+
+  /** The folder that should be active: a command's switch, else what the settings say. */
   wantedDir(): string {
+    return this.override ?? this.configuredDir();
+  }
+
+  /** The setting ("builtin" for the shipped model), else the newest trained model, else the built-in one. */
+  configuredDir(): string {
     const cfg = readRewardConfig(vscode.workspace);
+    if (cfg.modelPath.toLowerCase() === BUILTIN) return this.defaultModelDir;
     if (cfg.modelPath) return this.resolvePath(cfg.modelPath);
     const trained = this.trainedModels()[0];
     if (trained && (vscode.workspace.isTrusted || !this.inWorkspace(trained.dir))) return trained.dir;
@@ -249,6 +263,7 @@ export class RewardService implements vscode.Disposable {
   /** Switches to an already opened model (Load command, training). */
   async adopt(ready: Ready): Promise<void> {
     const old = this.state;
+    this.override = ready.dir;
     this.state = { kind: 'ready', ready };
     this.cache.clear();
     if (old.kind === 'ready' && old.ready.scorer !== ready.scorer) await old.ready.scorer.dispose();

@@ -69,6 +69,9 @@ async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: 
   }
 }
 
+/** Lets the store watcher's debounced reload (after a test wrote the store) pass before measuring. */
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
 const onnxInHost = () => Object.keys(require.cache).some((k) => k.includes('onnxruntime'));
 
 describe('Reward model in a real extension host', () => {
@@ -95,6 +98,7 @@ describe('Reward model in a real extension host', () => {
     const head = fs.existsSync(prefs) && !fs.readFileSync(prefs, 'utf8').endsWith('\n') && fs.statSync(prefs).size > 0 ? '\n' : '';
     fs.appendFileSync(prefs, head + records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     session.refresh();
+    await settle();
     const { value, gap } = await maxLoopGap(() => vscode.commands.executeCommand('rlhf.trainRewardModel') as Thenable<TrainOutcome> as Promise<TrainOutcome>);
     trained = value;
     assert.ok(trained.ok, trained.message);
@@ -120,6 +124,7 @@ describe('Reward model in a real extension host', () => {
     const queueFile = path.join(ws(), 'reward-queue.jsonl');
     fs.writeFileSync(queueFile, records.map((r) => JSON.stringify({ id: `rq-${r.id}`, prompt: r.prompt.instruction, context: r.prompt.context, candidates: r.candidates.map((c) => ({ text: c.text })) })).join('\n') + '\n');
     await vscode.commands.executeCommand('rlhf.importQueue', vscode.Uri.file(queueFile));
+    await settle();
     const { value: flags, gap } = await maxLoopGap(() => vscode.commands.executeCommand('rlhf.refreshFlagged') as Thenable<FlagOut[]> as Promise<FlagOut[]>);
     const responses = records.reduce((n, r) => n + r.candidates.length, 0);
     assert.ok(responses >= 1000, `${responses} responses`);
@@ -243,6 +248,17 @@ describe('Reward model in a real extension host', () => {
     assert.match(out.message, /Hugging Face export/);
     assert.match(out.message, /calibrated on the store's judged pairs, pairwise accuracy \d/);
     assert.equal(vscode.workspace.getConfiguration('rlhf').get('reward.modelPath'), dir);
+    // The switch holds once the setting is written (no reload back to the trained model).
+    await new Promise((r) => setTimeout(r, 500));
+    const flags = (await vscode.commands.executeCommand('rlhf.refreshFlagged')) as FlagOut[];
+    assert.ok(flags.every((f) => f.reason.includes('(tiny-reward)')), 'flags are not from the loaded model');
+    const doc = await vscode.workspace.openTextDocument({ content: 'the function returns a good value', language: 'markdown' });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 0, doc.lineAt(0).text.length);
+    const scored = (await vscode.commands.executeCommand('rlhf.scoreSelection', { instruction: 'write code' })) as ScoreSelectionOutcome;
+    assert.equal(scored.modelVersion, 'tiny-reward');
+    assert.ok(Number.isFinite(scored.score));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('bad models give clear errors; the extension keeps working, flags off', async () => {
