@@ -7,7 +7,10 @@
 //    For a non-idempotent call (job creation) they raise ApiError{ambiguous: true}: the job may
 //    or may not exist, and the caller reconciles (see createJobOnce) instead of re-posting.
 //  - connection refused: nothing reached the server, retried for every call.
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
+
+// axios loads on the first request: the extension host imports this module at activation.
+const loadAxios = () => import('axios').then((m) => m.default);
 
 export interface ApiClientOptions {
   provider: string;
@@ -83,7 +86,7 @@ export class ApiClient {
       const backoff = Math.min(max, base * 2 ** attempt);
       let res: AxiosResponse;
       try {
-        res = await axios.request({
+        res = await (await loadAxios()).request({
           baseURL: this.o.baseUrl,
           url: path,
           method,
