@@ -69,6 +69,10 @@ async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: 
   }
 }
 
+// Scoring these ~1,460 responses on the host thread would block it for well over a second (see
+// npm run bench:reward); a worker keeps every gap far below that, even on a busy 2-core machine.
+const LOOP_BUDGET_MS = 400;
+
 /** Lets the store watcher's debounced reload (after a test wrote the store) pass before measuring. */
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
@@ -114,7 +118,7 @@ describe('Reward model in a real extension host', () => {
     assert.equal(meta.threshold, r.calibration.threshold);
     assert.ok(fs.statSync(path.join(r.dir, 'model.onnx')).size > 1000);
     // Fitting took ~1 s; the host's event loop must not have stalled for it.
-    assert.ok(gap < 300, `extension host event loop blocked for ${gap} ms during training`);
+    assert.ok(gap < LOOP_BUDGET_MS, `extension host event loop blocked for ${gap} ms during training`);
     assert.equal(onnxInHost(), false, 'onnxruntime was loaded into the extension host');
   });
 
@@ -128,7 +132,7 @@ describe('Reward model in a real extension host', () => {
     const { value: flags, gap } = await maxLoopGap(() => vscode.commands.executeCommand('rlhf.refreshFlagged') as Thenable<FlagOut[]> as Promise<FlagOut[]>);
     const responses = records.reduce((n, r) => n + r.candidates.length, 0);
     assert.ok(responses >= 1000, `${responses} responses`);
-    assert.ok(gap < 300, `extension host event loop blocked for ${gap} ms while scoring ${responses} responses`);
+    assert.ok(gap < LOOP_BUDGET_MS, `extension host event loop blocked for ${gap} ms while scoring ${responses} responses`);
     assert.ok(flags.length > 50, `${flags.length} flagged`);
     for (let i = 1; i < flags.length; i++) assert.ok(flags[i - 1].score <= flags[i].score, 'flags are not sorted lowest first');
     const t = trained.result!.calibration.threshold;
