@@ -294,7 +294,7 @@ function renderGuidelines(msg: ShowMsg): HTMLElement | null {
   if (!msg.guidelines || !guidelinesOpen) return null;
   const s = el('section', 'guidelines');
   s.setAttribute('aria-label', 'Review guidelines');
-  s.append(el('h2', 'section-title', `Guidelines (version ${msg.guidelines.version})`), renderResponse(msg.guidelines.text));
+  s.append(el('h2', 'section-title', `Guidelines (version ${msg.guidelines.version})`), renderResponse(msg.guidelines.text.replace(/^---\r?\n[\s\S]*?\r?\n---\r?\n/, '')));
   return s;
 }
 
@@ -646,6 +646,7 @@ function render(msg: ShowMsg): void {
     root.querySelector('.top')?.replaceWith(renderHeader(msg));
     const live = root.querySelector('.live-note');
     if (live && !it.live) live.remove();
+    if (prev.item.live && !it.live) status('');
     it.candidates.forEach((c, i) => {
       const o = old.get(c.id);
       if (!o || candidateKey(o) !== candidateKey(c) || o.text !== c.text) {

@@ -198,11 +198,12 @@ function renderInline(parent: HTMLElement, text: string): void {
 function renderProse(text: string): HTMLElement[] {
   const out: HTMLElement[] = [];
   let list: HTMLElement | null = null;
-  for (const para of text.split(/\n{2,}/)) {
+  // A heading line stands alone even without blank lines around it.
+  for (const para of text.replace(/^(#{1,6}[ \t].*)$/gm, '\n$1\n').split(/\n{2,}/)) {
     if (para.trim() === '') continue;
     const lines = para.split('\n');
     const heading = /^(#{1,6})\s+(.*)$/.exec(lines[0]);
-    if (heading && lines.length === 1) {
+    if (heading) {
       const h = el('h4', `md-h md-h${heading[1].length}`);
       renderInline(h, heading[2]);
       out.push(h);
