@@ -94,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): RlhfApi {
   );
 
   // Other windows (or git) append to the store: follow the files, cheaply.
-  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(storeDir), '*.jsonl'));
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(storeDir), '{queue,preferences}.jsonl'));
   const onDisk = debounce(() => {
     refreshAll();
     ReviewPanel.current?.showCurrent();
