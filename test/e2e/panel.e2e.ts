@@ -96,13 +96,22 @@ async function press(...keys: string[]): Promise<void> {
 }
 /** Switches the colour theme the way a user does: the theme picker. */
 async function setTheme(theme: string): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor();
-  await input.fill(theme);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor();
+  // Ctrl+K Ctrl+T: the theme picker (the palette's fuzzy match prefers "Browse Color Themes").
+  await page.locator('.tab', { hasText: 'app.py' }).first().click();
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+T');
+  const input = page.locator('.quick-input-widget input[placeholder*="Color Theme"]');
+  try {
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(theme);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+  } catch (e) {
+    await screenshot(page, `theme-picker-failed`);
+    throw e;
+  }
   await page.keyboard.press('Enter');
 }
+
 async function docImage(name: string): Promise<void> {
   const src = await screenshot(page, name);
   fs.mkdirSync(path.join(OUTPUT_DIR, '..', 'docs', 'images'), { recursive: true });
@@ -120,7 +129,9 @@ beforeAll(async () => {
   server = await startCodeServer({
     workspace,
     extensionsDir: ext,
-    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'rlhf.queueOrder': 'queue', 'rlhf.reviewer': 'e2e-reviewer', 'files.autoSave': 'off' },
+    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'rlhf.queueOrder': 'queue', 'rlhf.reviewer': 'e2e-reviewer', 'files.autoSave': 'off',
+      // Typing in the rewrite editor must not be completed by word suggestions.
+      'editor.quickSuggestions': { other: false, comments: false, strings: false }, 'editor.suggestOnTriggerCharacters': false, 'editor.wordBasedSuggestions': 'off' },
   });
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.url);
@@ -247,10 +258,9 @@ describe('review panel actions', () => {
     // Edit the right (modified) side: fix the bug.
     const modified = page.locator('.monaco-diff-editor .editor.modified .view-lines').first();
     await modified.click();
-    await page.keyboard.press('Control+H');
-    await page.keyboard.press('Escape');
     await page.keyboard.press('Control+End');
-    await page.keyboard.type('\n# fixed: a + b');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('# fixed: a + b');
     await runCommand(page, 'RLHF: Save Rewrite');
     const card = frame.locator('.candidate').nth(wrong);
     await card.locator('.pill.rewritten').waitFor({ timeout: 15_000 });
@@ -337,7 +347,7 @@ describe('review panel actions', () => {
     await frame.locator('.actions .action').first().focus();
     const outline = await frame.locator('.actions .action').first().evaluate((b) => getComputedStyle(b).outlineStyle);
     expect(outline).not.toBe('none');
-    for (const [theme, name] of [['Default Light Modern', 'panel-light'], ['Default High Contrast', 'panel-high-contrast']] as const) {
+    for (const [theme, name] of [['Light Modern', 'panel-light'], ['Dark High Contrast', 'panel-high-contrast']] as const) {
       await setTheme(theme);
       const want = theme.includes('Light') ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)';
       // The webview follows the workbench theme through its --vscode-* variables.
@@ -345,6 +355,6 @@ describe('review panel actions', () => {
       await page.waitForTimeout(500);
       await docImage(name);
     }
-    await setTheme('Default Dark Modern');
+    await setTheme('Dark Modern');
   });
 });
