@@ -1,12 +1,19 @@
 // Runs python/rlhf_train.py on this machine: in its own process group (detached) so cancel
-// reaches accelerate's workers and anything they spawned.
+// reaches accelerate's workers and anything they spawned, and so it outlives the window.
+// Its stdout/stderr go straight to a log file (no pipe to this process), which the launcher
+// follows; a reloaded window follows the same file again from the run record (reattach).
+//
+// How a run ended, without a parent to wait for it after a reload: the trainer's last event
+// decides ("done" → succeeded, "error" → failed with its message) once no live process is left
+// in its process group; gone with neither event → failed, with the last lines of the log. The
+// exit code is only known to the window that started the run (it is the child's parent).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildTrainArgv } from './argv';
-import { parseTrainerLine } from './events';
-import { followTrainer, runCommand } from './process';
-import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunSpec, type StatusUpdate, type TrainingLauncher } from './types';
+import { LineSplitter, parseTrainerLine } from './events';
+import { TrainerLines, runCommand } from './process';
+import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type StatusUpdate, type TrainingLauncher } from './types';
 
 export interface EnvReport {
   python?: string;
@@ -32,6 +39,10 @@ export interface LocalLauncherOptions {
   /** SIGTERM first (the script stops after the step and saves), SIGKILL after this. */
   killGraceMs?: number;
   skipEnvCheck?: boolean;
+  /** Where the trainer's output goes. Default <outputDir's folder>/<run id>.trainer.log. */
+  trainerLog?: string;
+  /** How often the log file is read for new lines. Default 250 ms. */
+  followMs?: number;
 }
 
 /** Runs `<python> <script> --check-env` and reads its one JSON line. `needPeft`: LoRA runs also need peft. */
@@ -52,8 +63,11 @@ export async function checkPythonEnv(python: string, script: string, env?: NodeJ
 interface LocalState {
   pid: number;
   cancelled: boolean;
-  exited: boolean;
+  /** Stop following (the window is closing); the trainer goes on. */
+  detached: boolean;
 }
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export class LocalLauncher implements TrainingLauncher {
   readonly target = 'local' as const;
@@ -77,6 +91,8 @@ export class LocalLauncher implements TrainingLauncher {
     }
     const outputDir = spec.outputDir ?? path.join(this.opts.outputRoot ?? path.join(spec.datasetDir, '..', 'runs'), spec.id, 'model');
     fs.mkdirSync(path.dirname(outputDir), { recursive: true });
+    const trainerLog = this.opts.trainerLog ?? path.join(path.dirname(outputDir), `${spec.id}.trainer.log`);
+    fs.mkdirSync(path.dirname(trainerLog), { recursive: true });
     const { command, args } = buildTrainArgv(spec, {
       python,
       script: this.opts.script,
@@ -87,28 +103,109 @@ export class LocalLauncher implements TrainingLauncher {
       exportOnnx: this.opts.exportOnnx,
     });
     hooks.onLog(`$ ${[command, ...args].join(' ')}`);
-    const child = spawn(command, args, {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...(this.opts.env ?? process.env), PYTHONUNBUFFERED: '1' },
-    });
-    const state: LocalState = { pid: child.pid ?? -1, cancelled: false, exited: false };
-    const done = followTrainer(child, hooks, () => state.cancelled).then((s: StatusUpdate) => {
-      state.exited = true;
-      return s.status === 'succeeded' && !s.output ? { ...s, output: outputDir } : s;
-    });
-    if (child.pid === undefined) {
-      const s = await done;
-      throw new LaunchError(s.error ?? `could not start ${command}`);
+    const fd = fs.openSync(trainerLog, 'a');
+    let child;
+    try {
+      child = spawn(command, args, {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: { ...(this.opts.env ?? process.env), PYTHONUNBUFFERED: '1' },
+      });
+    } finally {
+      fs.closeSync(fd); // the child has its own copy
     }
+    if (child.pid === undefined) {
+      const e = await new Promise<Error>((r) => child.once('error', r));
+      throw new LaunchError(`could not start ${command}: ${e.message}`, 'set the Python path setting to an existing interpreter');
+    }
+    child.on('error', () => {}); // signals to a gone process: nothing to report
+    // The window may close before the trainer ends: do not keep this process alive for it.
+    child.unref();
+    let exit: Exit | undefined;
+    child.once('exit', (code, signal) => (exit = { code, signal }));
+    const state: LocalState = { pid: child.pid, cancelled: false, detached: false };
     this.runs.set(spec.id, state);
-    return { runId: spec.id, target: 'local', pid: child.pid, done };
+    const done = this.follow(trainerLog, state, hooks, { exit: () => exit, catchUp: false }).then((s: StatusUpdate) =>
+      s.status === 'succeeded' && !s.output ? { ...s, output: outputDir } : s,
+    );
+    return { runId: spec.id, target: 'local', pid: child.pid, trainerLog, done };
+  }
+
+  /**
+   * Follows a run a closed window started, from its record: the log is read again from the
+   * start (the latest metrics, whether training started), then followed while the process
+   * group lives; a run that already ended is settled from the log's last events.
+   */
+  async reattach(record: RunRecord, hooks: LaunchHooks): Promise<RunHandle> {
+    if (!record.pid || record.pid <= 1) throw new LaunchError(`run ${record.id} has no recorded process`);
+    if (!record.trainerLog) throw new LaunchError(`run ${record.id} has no trainer log recorded`);
+    if (!fs.existsSync(record.trainerLog)) throw new LaunchError(`run ${record.id}: its trainer log ${record.trainerLog} is gone`);
+    const state: LocalState = { pid: record.pid, cancelled: false, detached: false };
+    this.runs.set(record.id, state);
+    const done = this.follow(record.trainerLog, state, hooks, { exit: () => undefined, catchUp: true }).then((s) =>
+      s.status === 'succeeded' && !s.output && record.output ? { ...s, output: record.output } : s,
+    );
+    return { runId: record.id, target: 'local', pid: record.pid, trainerLog: record.trainerLog, done };
+  }
+
+  /** Reads new bytes of the log on an interval until the process group is gone. */
+  private follow(file: string, st: LocalState, hooks: LaunchHooks, o: { exit: () => Exit | undefined; catchUp: boolean }): Promise<StatusUpdate> {
+    const lines = new TrainerLines(hooks);
+    let quiet = o.catchUp;
+    const split = new LineSplitter((l) => lines.line(l, quiet));
+    let offset = 0;
+    const buf = Buffer.alloc(64 * 1024);
+    const drain = () => {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return; // not there (yet): nothing to read
+      }
+      try {
+        for (;;) {
+          const n = fs.readSync(fd, buf, 0, buf.length, offset);
+          if (n <= 0) break;
+          offset += n;
+          split.push(buf.subarray(0, n));
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    if (o.catchUp) {
+      drain();
+      quiet = false;
+      if (lines.started) hooks.onStatus({ status: 'running', message: 'training (followed again after a reload)' });
+      if (lines.caughtUp) hooks.onMetrics(lines.caughtUp);
+      hooks.onLog(`following ${file} again from byte ${offset}`);
+    }
+    return new Promise((resolve) => {
+      const finish = (s: StatusUpdate) => {
+        if (s.status !== 'running') hooks.onStatus(s);
+        resolve(s);
+      };
+      const tick = () => {
+        if (st.detached) return finish({ status: 'running', message: 'stopped following (the trainer goes on)' });
+        drain();
+        // The started window waits for its child's exit (for the code); any window then for
+        // the whole group, as a pipe would until every process holding it had exited.
+        const exit = o.exit();
+        const ended = (o.catchUp || exit !== undefined) && !processGroupLive(st.pid);
+        if (!ended) return void setTimeout(tick, this.opts.followMs ?? 250);
+        drain();
+        split.end();
+        if (st.cancelled) return finish({ status: 'cancelled', message: 'cancelled by user' });
+        finish(lines.outcome(exit));
+      };
+      setTimeout(tick, o.catchUp ? 0 : this.opts.followMs ?? 250);
+    });
   }
 
   async cancel(handle: RunHandle): Promise<void> {
     const st = this.runs.get(handle.runId);
     const pid = st?.pid ?? handle.pid;
-    if (!pid || pid <= 0) throw new LaunchError(`run ${handle.runId} has no process to cancel`);
+    if (!pid || pid <= 1) throw new LaunchError(`run ${handle.runId} has no process to cancel`);
     if (st) st.cancelled = true;
     // Negative pid: the whole process group (accelerate workers, dataloader children).
     if (!killGroup(pid, 'SIGTERM')) return;
@@ -116,9 +213,15 @@ export class LocalLauncher implements TrainingLauncher {
     const deadline = Date.now() + grace;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      if (!groupAlive(pid)) return;
+      if (!processGroupLive(pid)) return;
     }
     killGroup(pid, 'SIGKILL');
+  }
+
+  /** Stops following a run (window closing); the trainer keeps going and can be followed again. */
+  detach(runId: string): void {
+    const st = this.runs.get(runId);
+    if (st) st.detached = true;
   }
 }
 
@@ -132,6 +235,7 @@ function killGroup(pgid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** Some process of the group exists (zombies included). */
 export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
@@ -139,4 +243,38 @@ export function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** "<pid> (<comm>) <state> <ppid> <pgrp> ..." → [state, pgrp]; comm may hold spaces and ')'. */
+function procStat(pid: string): [string, number] | undefined {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return [f[0], Number(f[2])];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A process of the group that is still running, zombies not counted: after a reload the
+ * trainer's new parent may never reap it (an init-less container), and a zombie trains nothing.
+ */
+export function processGroupLive(pgid: number): boolean {
+  if (!groupAlive(pgid)) return false;
+  if (!fs.existsSync('/proc/self/stat')) return true; // no procfs (macOS): trust kill(0)
+  const leader = procStat(String(pgid));
+  if (leader && leader[0] !== 'Z' && leader[1] === pgid) return true;
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    const st = procStat(n);
+    if (st && st[1] === pgid && st[0] !== 'Z') return true;
+  }
+  return false;
 }

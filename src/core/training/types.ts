@@ -41,6 +41,8 @@ export const RunRecordSchema = z.object({
   pid: z.number().int().optional(),
   host: z.string().optional(),
   logFile: z.string().optional(),
+  /** Local runs: the file the trainer's stdout/stderr go to (followed again after a reload). */
+  trainerLog: z.string().optional(),
   error: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
@@ -90,6 +92,8 @@ export interface RunHandle {
   pid?: number;
   host?: string;
   remoteJobId?: string;
+  /** Local runs: the trainer's own output file. */
+  trainerLog?: string;
   /** Settles with the final status (never rejects). */
   done: Promise<StatusUpdate>;
 }

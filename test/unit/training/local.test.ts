@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTrainArgv } from '../../../src/core/training/argv';
 import { LocalLauncher, checkPythonEnv } from '../../../src/core/training/local';
 import { RunStore } from '../../../src/core/training/runStore';
-import { startTracked } from '../../../src/core/training/tracked';
+import { reattachTracked, startTracked } from '../../../src/core/training/tracked';
 import { LaunchError, type RunSpec } from '../../../src/core/training/types';
 import { FAKE_TRAINER, REAL_SCRIPT, makeExport, pidAlive, recorder, tmpDir, waitFor } from './helpers';
 
@@ -15,6 +15,7 @@ function spec(dir: string, id: string, hash: string): RunSpec {
 
 function launcher(mode: string, extra: Record<string, string> = {}) {
   return new LocalLauncher({
+    followMs: 50,
     python: 'python3',
     script: FAKE_TRAINER,
     accelerate: 'never',
@@ -111,5 +112,94 @@ describe('LocalLauncher (real child processes, fake trainer sharing the real eve
     const err = await checkPythonEnv('/nonexistent/python', REAL_SCRIPT).catch((e) => e);
     expect(err).toBeInstanceOf(LaunchError);
     expect(err.message).toMatch(/cannot run \/nonexistent\/python/);
+  });
+});
+
+describe('LocalLauncher after a window reload (the trainer outlives the follower)', () => {
+  // A new launcher with no memory of the run, as in the reloaded window; it only has the record.
+  const fresh = () => new LocalLauncher({ python: 'python3', script: FAKE_TRAINER, killGraceMs: 3_000, followMs: 50 });
+
+  it('the trainer writes to its log file; a fresh launcher reattaches from the record, sees metrics continue, and the run finish', async () => {
+    const dir = tmpDir('local-reattach-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const store = new RunStore(path.join(dir, 'runs'));
+    const first = launcher('success', { FAKE_TRAINER_STEPS: '8', FAKE_TRAINER_DELAY: '0.4' });
+    const before = recorder();
+    const h = await startTracked(store, first, spec(dir, 'run-reload', exp.hash), before.hooks, { metricsEveryMs: 0 });
+    await before.until(() => before.metrics.length >= 2);
+    first.detach('run-reload'); // the window closes
+    expect((await h.done).status).toBe('running');
+    const rec = store.get('run-reload')!;
+    expect(rec).toMatchObject({ status: 'running', pid: h.pid, trainerLog: h.trainerLog });
+    expect(pidAlive(h.pid!)).toBe(true);
+    expect(fs.readFileSync(rec.trainerLog!, 'utf8')).toContain('{"event":"log","step":2');
+
+    const after = recorder();
+    const h2 = await reattachTracked(store, fresh(), rec, after.hooks, { metricsEveryMs: 0 });
+    const final = await h2.done;
+    expect(final).toMatchObject({ status: 'succeeded', output: path.join(dir, 'out', 'run-reload') });
+    // The first metrics come from reading the log again; later steps arrive as they are written.
+    const steps = after.metrics.map((m) => m.step!);
+    expect(steps[0]).toBeGreaterThanOrEqual(2);
+    expect(steps.at(-1)).toBe(8);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(after.logs.some((l) => /following .*run-reload\.trainer\.log again from byte \d+/.test(l))).toBe(true);
+    expect(store.get('run-reload')).toMatchObject({ status: 'succeeded', metrics: { step: 8, percent: 100 }, output: path.join(dir, 'out', 'run-reload') });
+  });
+
+  it('reattaching to a run that crashed meanwhile fails it with the last lines of its log', async () => {
+    const dir = tmpDir('local-reattach-crash-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const store = new RunStore(path.join(dir, 'runs'));
+    const first = launcher('crash', { FAKE_TRAINER_DELAY: '0.3' });
+    const h = await startTracked(store, first, spec(dir, 'run-crashed', exp.hash), recorder().hooks, { metricsEveryMs: 0 });
+    first.detach('run-crashed');
+    await h.done;
+    expect(await waitFor(() => !pidAlive(h.pid!), 15_000)).toBe(true);
+    const rec = recorder();
+    const final = await (await reattachTracked(store, fresh(), store.get('run-crashed')!, rec.hooks)).done;
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatch(/^trainer ended without a "done" or "error" event \(exit status unknown/);
+    expect(final.error).toContain('RuntimeError: CUDA out of memory (fake)');
+    expect(rec.metrics.at(-1)?.step).toBe(2);
+    expect(store.get('run-crashed')).toMatchObject({ status: 'failed', error: expect.stringContaining('CUDA out of memory') });
+  });
+
+  it('an "error" event settles a finished run as failed with its message', async () => {
+    const dir = tmpDir('local-reattach-error-');
+    const log = path.join(dir, 'trainer.log');
+    fs.writeFileSync(log, '{"event": "start"}\n{"event": "log", "step": 1, "max_steps": 4, "loss": 0.9}\n{"event": "error", "message": "ValueError: bad data"}\n');
+    const dead = execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
+    const final = await (
+      await fresh().reattach({ id: 'r-err', target: 'local', method: 'dpo', datasetHash: 'h', status: 'running', createdAt: '', updatedAt: '', pid: Number(dead), trainerLog: log }, recorder().hooks)
+    ).done;
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatch(/^ValueError: bad data \(exit status unknown/);
+  });
+
+  it('cancel after reattach kills the whole process group', async () => {
+    const dir = tmpDir('local-reattach-cancel-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const store = new RunStore(path.join(dir, 'runs'));
+    const first = launcher('spawn');
+    const before = recorder();
+    const h = await startTracked(store, first, spec(dir, 'run-rc', exp.hash), before.hooks, { metricsEveryMs: 0 });
+    await before.until(() => before.logs.some((x) => x.startsWith('child-pid ')) && before.metrics.length > 0);
+    const childPid = Number(before.logs.find((x) => x.startsWith('child-pid '))!.split(' ')[1]);
+    first.detach('run-rc');
+    await h.done;
+    const second = fresh();
+    const after = recorder();
+    const h2 = await reattachTracked(store, second, store.get('run-rc')!, after.hooks, { metricsEveryMs: 0 });
+    expect(after.metrics.at(-1)?.step).toBe(1);
+    expect(after.statuses.map((s) => s.status)).toEqual(['running']);
+    await second.cancel(h2);
+    expect((await h2.done).status).toBe('cancelled');
+    expect(await waitFor(() => !pidAlive(childPid) && !pidAlive(h.pid!))).toBe(true);
+    expect(store.get('run-rc')?.status).toBe('cancelled');
+  });
+
+  it('reattach refuses a record without a trainer log', async () => {
+    await expect(fresh().reattach({ id: 'r', target: 'local', method: 'dpo', datasetHash: 'h', status: 'running', createdAt: '', updatedAt: '', pid: 12345 }, recorder().hooks)).rejects.toThrow(/no trainer log recorded/);
   });
 });
