@@ -44,6 +44,8 @@ export interface TrainingSettings {
   exportOnnx: boolean;
   env: Record<string, string>;
   sshHost: string;
+  /** OpenSSH client config for SSH runs (ssh -F); empty: ssh's own (~/.ssh/config). */
+  sshConfigFile: string;
   sshRemoteDir: string;
   sshPython: string;
   pollMs: number;
@@ -76,6 +78,10 @@ function resolveTool(p: string): string {
   return path.join(root, p);
 }
 
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : resolveTool(p);
+}
+
 function optNum(c: vscode.WorkspaceConfiguration, key: string, positive = true): number | undefined {
   const v = c.get<number | null>(key);
   return typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0) ? v : undefined;
@@ -102,6 +108,7 @@ export function readTrainingSettings(extensionPath: string): TrainingSettings {
     exportOnnx: c.get<boolean>('training.exportOnnx', true),
     env,
     sshHost: c.get<string>('training.sshHost', '').trim(),
+    sshConfigFile: expandHome(c.get<string>('training.sshConfigFile', '').trim()),
     sshRemoteDir: c.get<string>('training.sshRemoteDir', '.rlhf-runs') || '.rlhf-runs',
     sshPython: c.get<string>('training.sshPythonPath', 'python3') || 'python3',
     pollMs: Math.max(50, 1000 * (c.get<number>('training.pollIntervalSeconds', 15) || 15)),
@@ -158,11 +165,11 @@ async function pickTarget(method: TrainMethod): Promise<RunTarget | undefined> {
   return pick?.target;
 }
 
-async function pickSshHost(configured: string): Promise<string | undefined> {
+async function pickSshHost(configured: string, configFile: string): Promise<string | undefined> {
   if (configured) return configured;
   let hosts: ReturnType<typeof parseSshConfigHosts> = [];
   try {
-    hosts = parseSshConfigHosts(fs.readFileSync(path.join(os.homedir(), '.ssh', 'config'), 'utf8'));
+    hosts = parseSshConfigHosts(fs.readFileSync(configFile || path.join(os.homedir(), '.ssh', 'config'), 'utf8'));
   } catch {
     /* no SSH config: type a host */
   }
@@ -171,7 +178,7 @@ async function pickSshHost(configured: string): Promise<string | undefined> {
   }
   const pick = await vscode.window.showQuickPick(
     hosts.map((h) => ({ label: h.alias, description: [h.user && `${h.user}@`, h.hostName, h.port && `:${h.port}`].filter(Boolean).join(''), alias: h.alias })),
-    { title: 'RLHF: SSH GPU host (from ~/.ssh/config)', placeHolder: 'Host keys must already be in known_hosts' },
+    { title: `RLHF: SSH GPU host (from ${configFile || '~/.ssh/config'})`, placeHolder: 'Host keys must already be in known_hosts' },
   );
   return pick?.alias;
 }
@@ -200,7 +207,15 @@ export function registerTraining(host: HostContext): void {
   };
 
   const sshLauncher = (s: TrainingSettings, hostName: string) =>
-    new SshLauncher({ host: hostName, script: s.scriptPath, python: s.sshPython, remoteDir: s.sshRemoteDir, numProcesses: s.numProcesses, remoteEnv: s.env });
+    new SshLauncher({
+      host: hostName,
+      configFile: s.sshConfigFile || undefined,
+      script: s.scriptPath,
+      python: s.sshPython,
+      remoteDir: s.sshRemoteDir,
+      numProcesses: s.numProcesses,
+      remoteEnv: s.env,
+    });
 
   const manager = new RunManager(store, async (r: RunRecord) => {
     const s = readTrainingSettings(extPath);
@@ -217,7 +232,12 @@ export function registerTraining(host: HostContext): void {
         r.target === 'together' ? new TogetherLauncher({ apiKey: key, baseUrl: s.togetherBaseUrl, pollMs: s.pollMs }) : new OpenAILauncher({ apiKey: key, baseUrl: s.openaiBaseUrl, pollMs: s.pollMs });
       return { launcher, secrets: [key] };
     }
-    return 'local runs cannot be followed again';
+    if (r.target === 'local') {
+      if (!r.pid || !r.trainerLog) return 'no trainer process or log recorded';
+      // Following reads the log and signals the recorded process group; nothing is executed.
+      return { launcher: new LocalLauncher({ python: s.pythonPath, script: s.scriptPath }), secrets: [] };
+    }
+    return `unknown target ${String(r.target)}`;
   });
 
   const view = vscode.window.createTreeView('rlhf.runs', { treeDataProvider: manager, showCollapseAll: true });
@@ -245,7 +265,7 @@ export function registerTraining(host: HostContext): void {
     if (!TARGET_METHODS[target]?.includes(method)) throw new LaunchError(`${TARGET_LABELS[target] ?? target} cannot train ${METHOD_LABELS[method]}`);
     requireTrust(target);
     const s = readTrainingSettings(extPath);
-    const sshHost = target === 'ssh' ? (a.sshHost ?? (interactive ? await pickSshHost(s.sshHost) : s.sshHost)) : undefined;
+    const sshHost = target === 'ssh' ? (a.sshHost ?? (interactive ? await pickSshHost(s.sshHost, s.sshConfigFile) : s.sshHost)) : undefined;
     if (target === 'ssh' && !sshHost) {
       if (interactive) return undefined;
       throw new LaunchError('no SSH host given', 'set rlhf.training.sshHost');
@@ -321,6 +341,7 @@ export function registerTraining(host: HostContext): void {
         exportOnnx: method === 'reward' && s.exportOnnx,
         env,
         skipEnvCheck: true,
+        trainerLog: path.join(manager.runDir(id), 'trainer.log'),
       });
     } else if (target === 'ssh') {
       launcher = sshLauncher(s, sshHost!);

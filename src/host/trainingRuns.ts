@@ -203,9 +203,10 @@ export class RunManager implements vscode.TreeDataProvider<RunNode>, vscode.Disp
     this.reload();
     const pending = [...this.records.values()].filter((r) => !TERMINAL_STATUSES.includes(r.status) && !this.live.has(r.id));
     for (const r of pending) {
-      if (r.target === 'local') {
-        // Our pipe to a local trainer died with the old window. A live process group may belong
-        // to another window of this workspace: leave it alone.
+      if (r.target === 'local' && !(r.pid && r.trainerLog)) {
+        // Cut off before its trainer started, or recorded by a version that piped the trainer's
+        // output to the window: nothing to follow. A live process group may belong to another
+        // window of this workspace: leave it alone.
         if (r.pid && groupAlive(r.pid)) {
           this.channel.info(`[${r.id}] local process group ${r.pid} is still alive (another window?); not touched`);
           continue;

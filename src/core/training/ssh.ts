@@ -12,6 +12,8 @@ import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type Ru
 
 export interface SshOptions {
   host: string;
+  /** OpenSSH client config (ssh -F) instead of ~/.ssh/config: Host aliases, keys, known_hosts. */
+  configFile?: string;
   user?: string;
   port?: number;
   identityFile?: string;
@@ -57,14 +59,15 @@ export class SshLauncher implements TrainingLauncher {
   }
 
   private common(): string[] {
-    const a = ['-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${this.o.strictHostKeyChecking ?? 'yes'}`, '-o', `ConnectTimeout=${this.o.connectTimeoutS ?? 15}`];
+    const a = [...(this.o.configFile ? ['-F', this.o.configFile] : []), '-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${this.o.strictHostKeyChecking ?? 'yes'}`, '-o', `ConnectTimeout=${this.o.connectTimeoutS ?? 15}`];
     if (this.o.knownHostsFile) a.push('-o', `UserKnownHostsFile=${this.o.knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null');
     if (this.o.identityFile) a.push('-i', this.o.identityFile, '-o', 'IdentitiesOnly=yes');
     return a;
   }
 
   sshArgs(remoteCommand: string): string[] {
-    return [...this.common(), '-p', String(this.o.port ?? 22), '--', this.dest, remoteCommand];
+    // No port given: ssh's own (the config's Port for the alias, else 22).
+    return [...this.common(), ...(this.o.port ? ['-p', String(this.o.port)] : []), '--', this.dest, remoteCommand];
   }
 
   private async ssh(remoteCommand: string, what: string): Promise<string> {
@@ -74,7 +77,7 @@ export class SshLauncher implements TrainingLauncher {
   }
 
   private async scp(files: string[], remoteFolder: string): Promise<void> {
-    const args = [...this.common(), '-P', String(this.o.port ?? 22), '--', ...files, `${this.dest}:${remoteFolder}/`];
+    const args = [...this.common(), ...(this.o.port ? ['-P', String(this.o.port)] : []), '--', ...files, `${this.dest}:${remoteFolder}/`];
     const r = await runCommand(this.o.scpPath ?? 'scp', args, { timeoutMs: 600_000 });
     if (r.code !== 0) throw new LaunchError(`copying to ${this.dest}:${remoteFolder} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, hint(r.stderr));
   }
@@ -94,8 +97,10 @@ export class SshLauncher implements TrainingLauncher {
     if (!data.some((f) => f.endsWith('train.jsonl'))) throw new LaunchError(`${spec.datasetDir}: no train.jsonl; export the dataset first`);
     await this.scp(data, `${run}/data`);
     const script = path.basename(this.o.script);
+    // The check sees the trainer's environment too (CUDA_VISIBLE_DEVICES changes the GPU count).
+    const envPrefix = Object.entries({ PYTHONUNBUFFERED: '1', ...(this.o.remoteEnv ?? {}) }).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
     if (!this.o.skipEnvCheck) {
-      const out = await this.ssh(`cd ${shq(run)} && ${shq(python)} ${shq(script)} --check-env`, 'checking the remote Python environment');
+      const out = await this.ssh(`cd ${shq(run)} && env ${envPrefix} ${shq(python)} ${shq(script)} --check-env`, 'checking the remote Python environment');
       const env = out.split('\n').map(parseTrainerLine).find((e) => e?.event === 'env');
       if (!env || env.event !== 'env') throw new LaunchError(`${this.dest}: ${python} --check-env printed no report`);
       const missing = env.missing.filter((m) => !(m === 'accelerate' && (this.o.numProcesses ?? 1) === 1 && !this.o.accelerate));
@@ -109,7 +114,6 @@ export class SshLauncher implements TrainingLauncher {
       numProcesses: this.o.numProcesses,
       useAccelerate: this.o.accelerate ?? (this.o.numProcesses ?? 1) > 1,
     });
-    const envPrefix = Object.entries({ PYTHONUNBUFFERED: '1', ...(this.o.remoteEnv ?? {}) }).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
     const inner = `echo $$ > train.pid; env ${envPrefix} ${[command, ...args].map(shq).join(' ')} > train.log 2>&1 < /dev/null; echo $? > train.exit`;
     const launch =
       `cd ${shq(run)} && rm -f train.pid train.exit && : > train.log && ` +
