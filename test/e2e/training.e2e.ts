@@ -138,4 +138,37 @@ describe('fine-tuning run from the packaged VSIX', () => {
     expect(rows.every((r) => !r.prompt.includes('util.py'))).toBe(true);
     await page.locator('.notification-toast', { hasText: 'exported 6 example(s)' }).first().waitFor({ state: 'visible' });
   });
+  it('a local run goes on through a window reload; the reloaded window follows its log to the end', async () => {
+    // A longer run than the first one, so the reload lands in the middle of it.
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'rlhf.training.env': { FAKE_TRAINER_STEPS: '20', FAKE_TRAINER_DELAY: '1' } }));
+    const earlier = new Set(runEvents().map((e) => e.runId));
+    await page.waitForTimeout(1000); // the settings file is picked up by a file watcher
+    await runCommand(page, 'RLHF: Start Fine-Tuning Run');
+    await choose(/method/, 'DPO');
+    await choose(/where to train/, 'Local GPU');
+    await choose(/base model/);
+    const id = (await waitFor(() => runEvents().find((e) => !earlier.has(e.runId) && e.set.status === 'running'), 'the second run to be running', 30_000)).runId;
+    const log = path.join(workspace, '.rlhf', 'runs', id, 'train.log');
+    const trainerLog = path.join(workspace, '.rlhf', 'runs', id, 'trainer.log');
+    await waitFor(() => fs.existsSync(trainerLog) && fs.readFileSync(trainerLog, 'utf8').includes('"step":2,'), 'the run to log its second step', 20_000);
+    await page.reload(); // the window reloads: a new extension host
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await waitFor(() => /following again after a reload \(Local GPU\)/.test(fs.readFileSync(log, 'utf8')), 'the reloaded window to follow the run again', 60_000);
+    const header = page.locator('.pane-header', { hasText: /^\s*Runs/ }).first();
+    // The reloaded window restores the open side bar; clicking its icon again would close it.
+    await page.waitForTimeout(1500);
+    if (!(await header.isVisible())) await page.locator('.activitybar [aria-label^="RLHF Review"]').first().click();
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    // Newest first: the run started before the reload.
+    const row = page.locator('.monaco-list-row', { hasText: 'DPO · Local GPU' }).first();
+    await waitFor(async () => /running \d+%/.test((await row.textContent()) ?? ''), 'the run going on in the Runs view', 30_000);
+    await screenshot(page, 'training-run-after-reload');
+    await waitFor(() => runEvents().some((e) => e.runId === id && e.set.status === 'succeeded'), 'the run to succeed', 90_000);
+    await waitFor(async () => /succeeded/.test((await row.textContent()) ?? ''), 'succeeded in the Runs view', 15_000);
+    expect(await row.textContent()).toMatch(/step 20\/20/);
+    expect(fs.readFileSync(trainerLog, 'utf8')).toContain('"event":"done"');
+    fs.rmSync(path.join(workspace, '.vscode', 'settings.json'));
+  });
 });
