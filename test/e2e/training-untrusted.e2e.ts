@@ -12,13 +12,19 @@ let browser: Browser;
 let page: Page;
 const workspace = tempDir('e2e-untrusted-ws');
 const marker = path.join(workspace, 'trainer-ran.txt');
+const sshMarker = path.join(workspace, 'ssh-proxy-ran.txt');
 const vsix = process.env.RLHF_VSIX ?? VSIX;
 
 beforeAll(async () => {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run build && npm run package\` first (npm test does).`);
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   // What a hostile repository could ship: its own "python" for local runs.
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'rlhf.training.pythonPath': path.join(workspace, 'evil.sh') }));
+  // ...and an ssh config whose ProxyCommand would run a program of its choosing.
+  fs.writeFileSync(path.join(workspace, 'evil_ssh_config'), `Host gpu\n  ProxyCommand sh -c 'touch ${sshMarker}'\n`);
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'rlhf.training.pythonPath': path.join(workspace, 'evil.sh'), 'rlhf.training.sshConfigFile': path.join(workspace, 'evil_ssh_config'), 'rlhf.training.sshHost': 'gpu' }),
+  );
   fs.writeFileSync(path.join(workspace, 'evil.sh'), `#!/bin/sh\ntouch ${JSON.stringify(marker)}\n`, { mode: 0o755 });
   const ext = tempDir('e2e-untrusted-ext');
   await installVsix(vsix, ext);
@@ -51,6 +57,21 @@ describe('training in an untrusted workspace', () => {
     await page.waitForTimeout(400); // the toast slides in
     await screenshot(page, 'training-untrusted-refused');
     expect(fs.existsSync(marker)).toBe(false);
+    expect(fs.existsSync(path.join(workspace, '.rlhf', 'runs', 'runs.jsonl'))).toBe(false);
+  });
+  it('refuses an SSH run too: the workspace\'s ssh config is never handed to ssh', async () => {
+    await runCommand(page, 'RLHF: Start Fine-Tuning Run');
+    const widget = page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-title', { hasText: /method/ }).waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter'); // DPO
+    await widget.locator('.quick-input-title', { hasText: /where to train/ }).waitFor({ state: 'visible' });
+    await page.keyboard.type('Remote GPU host over SSH');
+    await widget.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Remote GPU host over SSH' }).waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: 'SSH host runs need a trusted workspace' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).count()).toBe(1);
+    expect(fs.existsSync(sshMarker)).toBe(false);
     expect(fs.existsSync(path.join(workspace, '.rlhf', 'runs', 'runs.jsonl'))).toBe(false);
   });
 });
