@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
-import { installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { tempDir, type CodeServer } from '../support/codeServer';
 import { startChatServer, type ChatServer } from '../fixtures/servers/chatCompletions';
 
 let chat: ChatServer;
@@ -19,7 +20,6 @@ const file = path.join(workspace, 'calc.py');
 const ORIGINAL = 'import math\n\ndef area(r):\n    return 3.14 * r * r\n\nprint(area(2))\n';
 
 beforeAll(async () => {
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm test does).`);
   fs.writeFileSync(file, ORIGINAL);
   // Each sample answers differently, slowly enough that streaming is visible.
   chat = await startChatServer({
@@ -29,11 +29,8 @@ beforeAll(async () => {
         ? 'Use `math.pi`:\n\n```python\ndef area(r):\n    return math.pi * r ** 2\n```'
         : 'Here you go:\n\n```python\ndef area(r):\n    return 3.14159 * r * r\n```',
   });
-  const ext = tempDir('gen-ext');
-  await installVsix(VSIX, ext);
-  server = await startCodeServer({
+  ({ server, browser, page } = await openPackagedWorkbench({
     workspace,
-    extensionsDir: ext,
     settings: {
       'workbench.colorTheme': 'Default Dark Modern',
       'rlhf.shuffleCandidates': false,
@@ -42,9 +39,7 @@ beforeAll(async () => {
         { id: 'coder-hot', baseUrl: chat.url, model: 'coder-7b-hot', temperature: 1.0 },
       ],
     },
-  });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(workspace)}`);
+  }));
 });
 
 afterAll(async () => {

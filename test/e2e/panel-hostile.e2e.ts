@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
-import { installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { tempDir, type CodeServer } from '../support/codeServer';
 
 const MARKUP = [
   '<script>window.__pwned = "script"</script>',
@@ -52,14 +53,9 @@ const dialogs: string[] = [];
 const outside: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm test does).`);
   fs.mkdirSync(path.dirname(prefsFile), { recursive: true });
   fs.writeFileSync(path.join(workspace, '.rlhf', 'queue.jsonl'), JSON.stringify(ITEM) + '\n' + JSON.stringify(NEXT) + '\n');
-  const ext = tempDir('e2e-hostile-ext');
-  await installVsix(VSIX, ext);
-  server = await startCodeServer({ workspace, extensionsDir: ext, settings: { 'workbench.colorTheme': 'Default Light Modern', 'rlhf.queueOrder': 'queue', 'rlhf.hideModelNamesUntilVote': false } });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
+  ({ server, browser, page } = await openPackagedWorkbench({ workspace, settings: { 'workbench.colorTheme': 'Default Light Modern', 'rlhf.queueOrder': 'queue', 'rlhf.hideModelNamesUntilVote': false } }));
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();

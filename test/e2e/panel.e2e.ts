@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
-import { installVsix, OUTPUT_DIR, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { OUTPUT_DIR, tempDir, type CodeServer } from '../support/codeServer';
 
 interface Judgment {
   winner?: string;
@@ -119,22 +120,16 @@ async function docImage(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm test does).`);
   fs.mkdirSync(store, { recursive: true });
   fs.writeFileSync(appPy, APP);
   fs.writeFileSync(path.join(store, 'queue.jsonl'), ITEMS.map((i) => JSON.stringify(i)).join('\n') + '\n');
   fs.writeFileSync(path.join(store, 'guidelines.md'), '---\nversion: 3\n---\n# Review guidelines\n\nPrefer **correct** code over short code. Tag unsafe answers.\n');
-  const ext = tempDir('e2e-panel-ext');
-  await installVsix(VSIX, ext);
-  server = await startCodeServer({
+  ({ server, browser, page } = await openPackagedWorkbench({
     workspace,
-    extensionsDir: ext,
     settings: { 'workbench.colorTheme': 'Default Dark Modern', 'rlhf.queueOrder': 'queue', 'rlhf.reviewer': 'e2e-reviewer', 'files.autoSave': 'off',
       // Typing in the rewrite editor must not be completed by word suggestions.
       'editor.quickSuggestions': { other: false, comments: false, strings: false }, 'editor.suggestOnTriggerCharacters': false, 'editor.wordBasedSuggestions': 'off' },
-  });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
+  }));
 });
 
 afterAll(async () => {

@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
-import { installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { tempDir, type CodeServer } from '../support/codeServer';
 
 interface StoredLine {
   type: string;
@@ -39,13 +40,8 @@ async function press(key: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first (npm test does).`);
   fs.writeFileSync(path.join(workspace, 'hello.py'), 'def dedupe(items):\n    return items\n');
-  const ext = tempDir('e2e-ext');
-  await installVsix(VSIX, ext);
-  server = await startCodeServer({ workspace, extensionsDir: ext, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
+  ({ server, browser, page } = await openPackagedWorkbench({ workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }));
 });
 
 afterAll(async () => {

@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
-import { installVsix, ROOT, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { ROOT, tempDir, type CodeServer } from '../support/codeServer';
 
 interface EvalRecord {
   id: string;
@@ -39,7 +40,6 @@ function flags(): FlagLine[] {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run build && npm run package\` first (npm test does).`);
   fs.mkdirSync(path.join(workspace, '.rlhf'), { recursive: true });
   const queue = picked.map((r, i) => ({
     v: 1,
@@ -51,11 +51,7 @@ beforeAll(async () => {
   }));
   fs.writeFileSync(path.join(workspace, '.rlhf', 'queue.jsonl'), queue.map((q) => JSON.stringify(q)).join('\n') + '\n');
   fs.writeFileSync(path.join(workspace, 'answer.md'), refusalLoser.text + '\n');
-  const ext = tempDir('e2e-reward-ext');
-  await installVsix(VSIX, ext);
-  server = await startCodeServer({ workspace, extensionsDir: ext, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
+  ({ server, browser, page } = await openPackagedWorkbench({ workspace, settings: { 'workbench.colorTheme': 'Default Dark Modern' } }));
 });
 
 afterAll(async () => {

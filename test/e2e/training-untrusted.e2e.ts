@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot } from '../support/browser';
-import { installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { tempDir, type CodeServer } from '../support/codeServer';
 
 let server: CodeServer;
 let browser: Browser;
@@ -13,10 +14,8 @@ let page: Page;
 const workspace = tempDir('e2e-untrusted-ws');
 const marker = path.join(workspace, 'trainer-ran.txt');
 const sshMarker = path.join(workspace, 'ssh-proxy-ran.txt');
-const vsix = process.env.RLHF_VSIX ?? VSIX;
 
 beforeAll(async () => {
-  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run build && npm run package\` first (npm test does).`);
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   // What a hostile repository could ship: its own "python" for local runs.
   // ...and an ssh config whose ProxyCommand would run a program of its choosing.
@@ -26,11 +25,7 @@ beforeAll(async () => {
     JSON.stringify({ 'rlhf.training.pythonPath': path.join(workspace, 'evil.sh'), 'rlhf.training.sshConfigFile': path.join(workspace, 'evil_ssh_config'), 'rlhf.training.sshHost': 'gpu' }),
   );
   fs.writeFileSync(path.join(workspace, 'evil.sh'), `#!/bin/sh\ntouch ${JSON.stringify(marker)}\n`, { mode: 0o755 });
-  const ext = tempDir('e2e-untrusted-ext');
-  await installVsix(vsix, ext);
-  server = await startCodeServer({ workspace, extensionsDir: ext, trust: false, settings: { 'workbench.colorTheme': 'Default Light Modern', 'security.workspace.trust.startupPrompt': 'never' } });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
+  ({ server, browser, page } = await openPackagedWorkbench({ workspace, trust: false, settings: { 'workbench.colorTheme': 'Default Light Modern', 'security.workspace.trust.startupPrompt': 'never' } }));
 });
 
 afterAll(async () => {

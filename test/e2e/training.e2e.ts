@@ -5,15 +5,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openWorkbench, runCommand, screenshot, waitFor } from '../support/browser';
-import { ROOT, installVsix, startCodeServer, tempDir, VSIX, type CodeServer } from '../support/codeServer';
+import { runCommand, screenshot, waitFor } from '../support/browser';
+import { openPackagedWorkbench } from '../support/workbench';
+import { ROOT, tempDir, type CodeServer } from '../support/codeServer';
 
 let server: CodeServer;
 let browser: Browser;
 let page: Page;
 const workspace = tempDir('e2e-train-ws');
 const runsFile = path.join(workspace, '.rlhf', 'runs', 'runs.jsonl');
-const vsix = process.env.RLHF_VSIX ?? VSIX;
 
 interface RunLine {
   runId: string;
@@ -56,13 +56,9 @@ async function choose(title: RegExp, filter?: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run build && npm run package\` first (npm test does).`);
   seedStore();
-  const ext = tempDir('e2e-train-ext');
-  await installVsix(vsix, ext);
-  server = await startCodeServer({
+  ({ server, browser, page } = await openPackagedWorkbench({
     workspace,
-    extensionsDir: ext,
     settings: {
       'workbench.colorTheme': 'Default Dark Modern',
       'rlhf.training.pythonPath': 'python3',
@@ -70,9 +66,7 @@ beforeAll(async () => {
       'rlhf.training.env': { FAKE_TRAINER_STEPS: '12', FAKE_TRAINER_DELAY: '1' },
       'rlhf.export.evalRatio': 0,
     },
-  });
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.url);
+  }));
 });
 
 afterAll(async () => {

@@ -26,9 +26,9 @@ try {
     ['extensionTestsPath', remote(path.join(ROOT, 'out', 'integration', 'index.js'))],
   ];
   await openWorkbench(browser, `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 300_000;
   while (!fs.existsSync(resultsFile)) {
-    if (Date.now() > deadline) throw new Error(`no integration results after 120 s; code-server log:\n${fs.readFileSync(server.logFile, 'utf8').slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`no integration results after 300 s; code-server log:\n${fs.readFileSync(server.logFile, 'utf8').slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Results;
