@@ -113,8 +113,10 @@ async function setTheme(theme: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** A screenshot that also refreshes the README's image when RLHF_UPDATE_DOC_IMAGES=1 (never in CI). */
 async function docImage(name: string): Promise<void> {
   const src = await screenshot(page, name);
+  if (process.env.RLHF_UPDATE_DOC_IMAGES !== '1') return;
   fs.mkdirSync(path.join(OUTPUT_DIR, '..', 'docs', 'images'), { recursive: true });
   fs.copyFileSync(src, path.join(OUTPUT_DIR, '..', 'docs', 'images', `${name}.png`));
 }
