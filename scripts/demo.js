@@ -45,7 +45,10 @@ const data = path.join(demoDir, 'data');
 step('install the extension into code-server', bin, ['--extensions-dir', ext, '--install-extension', path.join(root, 'dist-vsix', 'rlhf-review.vsix'), '--force']);
 fs.mkdirSync(path.join(data, 'User'), { recursive: true });
 const settings = path.join(data, 'User', 'settings.json');
-if (!fs.existsSync(settings)) fs.writeFileSync(settings, JSON.stringify({ 'workbench.startupEditor': 'readme', 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+// The demo workspace sits inside this repository: don't offer to open the parent git repo.
+const demoSettings = { 'workbench.startupEditor': 'readme', 'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never' };
+const current = fs.existsSync(settings) ? JSON.parse(fs.readFileSync(settings, 'utf8')) : {};
+fs.writeFileSync(settings, JSON.stringify({ ...demoSettings, ...current, 'git.openRepositoryInParentFolders': 'never' }, null, 2));
 
 const server = spawn(bin, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', ext, '--user-data-dir', data, workspace], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 server.stderr.pipe(process.stderr);
