@@ -47,8 +47,13 @@ fs.mkdirSync(path.join(data, 'User'), { recursive: true });
 const settings = path.join(data, 'User', 'settings.json');
 // The demo workspace sits inside this repository: don't offer to open the parent git repo.
 const demoSettings = { 'workbench.startupEditor': 'readme', 'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never' };
-const current = fs.existsSync(settings) ? JSON.parse(fs.readFileSync(settings, 'utf8')) : {};
-fs.writeFileSync(settings, JSON.stringify({ ...demoSettings, ...current, 'git.openRepositoryInParentFolders': 'never' }, null, 2));
+let current = {};
+try {
+  current = fs.existsSync(settings) ? JSON.parse(fs.readFileSync(settings, 'utf8')) : {};
+} catch {
+  current = null; // hand-edited JSONC: leave it as the user wrote it
+}
+if (current) fs.writeFileSync(settings, JSON.stringify({ ...demoSettings, ...current, 'git.openRepositoryInParentFolders': 'never' }, null, 2));
 
 const server = spawn(bin, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--extensions-dir', ext, '--user-data-dir', data, workspace], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 server.stderr.pipe(process.stderr);
