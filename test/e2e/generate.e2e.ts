@@ -107,3 +107,31 @@ describe('Compare Responses from the command palette', () => {
     await screenshot(page, 'generate-applied-dark');
   });
 });
+
+describe('cancelling a generation', () => {
+  it('stops streaming sources from the progress notification and queues nothing', async () => {
+    // The server now waits a minute between stream chunks: both sources stay pending.
+    chat.control({ chunkDelayMs: 60_000 });
+    const queueFile = path.join(workspace, '.rlhf', 'queue.jsonl');
+    const queued = () => fs.readFileSync(queueFile, 'utf8').split('\n').filter(Boolean).length;
+    const before = queued();
+    const sent = chat.chatRequests().length;
+    await runCommand(page, 'RLHF: Compare Responses…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('Never finishes');
+    await page.keyboard.press('Enter');
+    await waitFor(() => chat.chatRequests().length >= sent + 2, 'both requests at the server');
+    const toast = page.locator('.notification-toast', { hasText: 'RLHF: asking 2 source(s)' });
+    await toast.waitFor({ state: 'visible' });
+    await waitFor(async () => (await frame.locator('.live-note').count()) > 0, 'the live item in the panel');
+    await screenshot(page, 'generate-streaming-cancel-dark');
+    await toast.hover();
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await toast.waitFor({ state: 'hidden' });
+    // The live item leaves the panel and nothing is queued.
+    await waitFor(async () => !(await frame.locator('.live-note').count()), 'the live item to go');
+    expect(queued()).toBe(before);
+    chat.control({ chunkDelayMs: 0 });
+  });
+});

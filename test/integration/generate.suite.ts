@@ -55,6 +55,8 @@ describe('Compare Responses against an OpenAI-compatible server', () => {
       assert.equal(c.source, 'local');
       assert.equal((c.params as { temperature?: number } | undefined)?.temperature, 0.7);
       assert.ok(typeof c.latencyMs === 'number' && c.latencyMs >= 0);
+      // Token usage from the stream's final usage chunk.
+      assert.ok((c.usage?.promptTokens ?? 0) > 0, `no prompt token count on ${c.id}`);
       assert.match(c.text, /def add/);
     }
     // The request the server got carried the instruction and the selected code.
