@@ -1,62 +1,24 @@
 // Against a real OpenSSH server on 127.0.0.1 started by the test.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshLauncher, shq, type SshOptions } from '../../../src/core/training/ssh';
 import { LaunchError, type RunSpec } from '../../../src/core/training/types';
 import { FAKE_TRAINER, REAL_SCRIPT, makeExport, pidAlive, recorder, tmpDir, waitFor } from './helpers';
+import { startSshd, type TestSshd } from '../../fixtures/servers/sshd';
 
-let tmp: string;
-let port: number;
-let sshd: ChildProcess | undefined;
+let server: TestSshd;
 let base: SshOptions;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 beforeAll(async () => {
-  tmp = tmpDir('sshd-');
-  port = await freePort();
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(tmp, 'hostkey')]);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(tmp, 'client')]);
-  fs.copyFileSync(path.join(tmp, 'client.pub'), path.join(tmp, 'authorized_keys'));
-  const hostPub = fs.readFileSync(path.join(tmp, 'hostkey.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
-  fs.writeFileSync(path.join(tmp, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
-  fs.writeFileSync(path.join(tmp, 'empty_known_hosts'), '');
-  fs.mkdirSync('/run/sshd', { recursive: true });
-  fs.writeFileSync(
-    path.join(tmp, 'sshd_config'),
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${tmp}/hostkey`,
-      `AuthorizedKeysFile ${tmp}/authorized_keys`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'StrictModes no',
-      'UsePAM no',
-      `PidFile ${tmp}/sshd.pid`,
-      'Subsystem sftp internal-sftp',
-      '',
-    ].join('\n'),
-  );
-  sshd = spawn('/usr/sbin/sshd', ['-D', '-f', path.join(tmp, 'sshd_config'), '-E', path.join(tmp, 'sshd.log')], { stdio: 'ignore' });
-  const up = await waitFor(() => fs.existsSync(path.join(tmp, 'sshd.pid')), 10_000);
-  if (!up) throw new Error('sshd did not start: ' + fs.readFileSync(path.join(tmp, 'sshd.log'), 'utf8'));
+  server = await startSshd();
   base = {
     host: '127.0.0.1',
-    port,
-    identityFile: path.join(tmp, 'client'),
-    knownHostsFile: path.join(tmp, 'known_hosts'),
-    remoteDir: path.join(tmp, 'remote-runs'),
+    port: server.port,
+    identityFile: server.identityFile,
+    knownHostsFile: server.knownHostsFile,
+    remoteDir: path.join(server.dir, 'remote-runs'),
     script: FAKE_TRAINER,
     extraFiles: [REAL_SCRIPT],
     skipEnvCheck: false,
@@ -64,9 +26,7 @@ beforeAll(async () => {
   };
 }, 30_000);
 
-afterAll(() => {
-  sshd?.kill('SIGTERM');
-});
+afterAll(() => server?.stop());
 
 function spec(id: string): RunSpec {
   const dir = path.join(tmpDir('ssh-data-'), 'data');
@@ -127,7 +87,9 @@ describe('SshLauncher against a real sshd', () => {
   });
 
   it('refuses a host whose key is not known', async () => {
-    const l = new SshLauncher({ ...base, knownHostsFile: path.join(tmp, 'empty_known_hosts') });
+    const empty = path.join(server.dir, 'empty_known_hosts');
+    fs.writeFileSync(empty, '');
+    const l = new SshLauncher({ ...base, knownHostsFile: empty });
     const err = await l.start(spec('ssh-unknown'), recorder().hooks).then(() => { throw new Error('expected refusal'); }, (e: unknown) => e as LaunchError);
     expect(err).toBeInstanceOf(LaunchError);
     expect(err.message).toMatch(/Host key verification failed/);
