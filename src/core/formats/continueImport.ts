@@ -18,6 +18,7 @@ import {
   type PreferenceRecord,
   type QueueItem,
 } from '../records';
+import { parseJsonl } from '../store/jsonl';
 
 export const CONTINUE_SOURCE = 'continue';
 
@@ -113,31 +114,29 @@ function languageOf(p: string): string | undefined {
   return LANGUAGES[ext];
 }
 
-/** Splits JSONL text into parsed rows, reporting unreadable ones into `skipped`. */
+/** Parsed rows of JSONL text (the store's parser); unreadable ones go into `skipped`. */
 function* rows<T>(
   text: string,
   file: string,
   schema: z.ZodType<T>,
   skipped: ContinueSkip[],
 ): Generator<{ line: number; raw: string; data: T }> {
+  const parsed = parseJsonl(text, file, schema);
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, '');
-    if (raw.trim() === '') continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (e) {
-      skipped.push({ file, line: i + 1, reason: `not valid JSON (${(e as Error).message})` });
-      continue;
+  const bad = [...parsed.bad];
+  // Skips are reported in file order, interleaved with the callers' own.
+  const skipBadBefore = (line: number) => {
+    while (bad.length && bad[0].line < line) {
+      const b = bad.shift()!;
+      skipped.push({ file, line: b.line, reason: b.error.replace(/^not JSON: (.*)$/s, 'not valid JSON ($1)') });
     }
-    const r = schema.safeParse(json);
-    if (!r.success) {
-      skipped.push({ file, line: i + 1, reason: describeZodError(r.error) });
-      continue;
-    }
-    yield { line: i + 1, raw, data: r.data };
+  };
+  for (let k = 0; k < parsed.values.length; k++) {
+    const line = parsed.lines[k];
+    skipBadBefore(line);
+    yield { line, raw: lines[line - 1].replace(/\r$/, ''), data: parsed.values[k] };
   }
+  skipBadBefore(Infinity);
 }
 
 /** editOutcome.jsonl → one two-candidate item per edit (new code vs previous code) + the implied winner. */
