@@ -9,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand, screenshot, waitFor, webviewFrame } from '../support/browser';
 import { openPackagedWorkbench } from '../support/workbench';
 import { ROOT, tempDir, type CodeServer } from '../support/codeServer';
+import { FEATURE_VERSION } from '../../src/core/reward/features';
+
+// The shipped default model's version, as its reward.json names it.
+const DEFAULT_MODEL = `default-${FEATURE_VERSION}`;
 
 interface EvalRecord {
   id: string;
@@ -68,7 +72,7 @@ describe('reward model from the packaged VSIX', () => {
     const rows = pane.locator('.monaco-list-row');
     await waitFor(async () => (await rows.count()) >= 3, 'flagged rows', 60_000);
     const logged = await waitFor(() => (flags().length >= 3 ? flags() : undefined), 'flags.jsonl lines');
-    expect(logged.every((f) => f.modelVersion === 'default-rr-features-1' && f.score < f.threshold)).toBe(true);
+    expect(logged.every((f) => f.modelVersion === DEFAULT_MODEL && f.score < f.threshold)).toBe(true);
     const n = await rows.count();
     expect(n).toBe(logged.length);
     // Rows show "<candidate label> · <score>", ascending.
@@ -78,7 +82,7 @@ describe('reward model from the packaged VSIX', () => {
     const lowest = [...logged].sort((a, b) => a.score - b.score)[0];
     expect(scores[0]).toBeCloseTo(lowest.score, 2);
     // The header carries the threshold and the model version.
-    await waitFor(async () => /below -?\d+\.\d+ · default-rr-features-1/.test((await pane.locator('.pane-header').textContent()) ?? ''), 'threshold in the view header');
+    await waitFor(async () => new RegExp(`below -?\\d+\\.\\d+ · ${DEFAULT_MODEL}`).test((await pane.locator('.pane-header').textContent()) ?? ''), 'threshold in the view header');
     await screenshot(page, 'reward-flagged-view-dark');
   });
 
@@ -92,7 +96,7 @@ describe('reward model from the packaged VSIX', () => {
     const badge = card.locator('.pill.flag');
     await badge.waitFor({ timeout: 30_000 });
     expect(await badge.textContent()).toMatch(/flagged/);
-    expect(await badge.getAttribute('aria-label')).toMatch(/Flagged by the reward model: score -?\d+\.\d+ < threshold -?\d+\.\d+ \(default-rr-features-1\)/);
+    expect(await badge.getAttribute('aria-label')).toMatch(new RegExp(`Flagged by the reward model: score -?\\d+\\.\\d+ < threshold -?\\d+\\.\\d+ \\(${DEFAULT_MODEL}\\)`));
     expect(await card.locator('.pill.score').textContent()).toBe(`reward ${lowest.score.toFixed(2)}`);
     // The winner of this item is not flagged.
     const other = frame.locator(`.candidate:not([data-candidate-id="${lowest.candidateId}"])`);
@@ -117,7 +121,7 @@ describe('reward model from the packaged VSIX', () => {
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'below the flag threshold' }).first();
     await row.waitFor({ timeout: 30_000 });
     const text = (await row.textContent()) ?? '';
-    expect(text).toMatch(/Reward score -?\d+\.\d+ is below the flag threshold -?\d+\.\d+ \(model default-rr-features-1\)/);
+    expect(text).toMatch(new RegExp(`Reward score -?\\d+\\.\\d+ is below the flag threshold -?\\d+\\.\\d+ \\(model ${DEFAULT_MODEL}\\)`));
     expect(text).toContain('RLHF reward');
     // A warning, not an error or info.
     expect(await row.locator('.codicon-warning, .codicon-problems-warning').count()).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
 // purpose: they are identical on both sides of a pair and cancel in a linear pairwise model;
 // the prompt enters through overlap, language and length-relative features instead.
 
-export const FEATURE_VERSION = 'rr-features-1';
+export const FEATURE_VERSION = 'rr-features-2';
 export const HASH_BITS = 12;
 export const HASH_DIM = 1 << HASH_BITS;
 
@@ -49,11 +49,14 @@ const LANG_HINTS: Array<[Family, RegExp[]]> = [
 ];
 
 export function detectLanguage(code: string): Family | undefined {
+  // Keywords inside string literals say nothing about the host language (SQL in a Python
+  // execute() call), so they are blanked first; a bare SQL statement keeps its words.
+  const bare = code.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""');
   let best: Family | undefined;
   let bestScore = 1;
   for (const [fam, res] of LANG_HINTS) {
     let s = 0;
-    for (const re of res) if (re.test(code)) s++;
+    for (const re of res) if (re.test(bare)) s++;
     if (s > bestScore) { best = fam; bestScore = s; }
   }
   return best;

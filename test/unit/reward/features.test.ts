@@ -54,6 +54,10 @@ describe('features', () => {
     expect(sig({ instruction: 'add two numbers', context: { language: 'go' } }, goCode).wrongLanguage).toBe(0);
     expect(sig('add', goCode, 'python').wrongLanguage).toBe(1);
     expect(detectLanguage('SELECT id FROM users WHERE email = $1 ORDER BY id')).toBe('sql');
+    // SQL inside a Python string is still Python code.
+    const pySql = '```python\nwith db.cursor() as cur:\n    cur.execute("SELECT id, name FROM users WHERE email = %s", (email,))\n    row = cur.fetchone()\n```';
+    expect(detectLanguage(pySql)).not.toBe('sql');
+    expect(sig({ instruction: 'fetch a user by email', context: { language: 'python' } }, pySql).wrongLanguage).toBe(0);
   });
 
   test('insecure patterns', () => {

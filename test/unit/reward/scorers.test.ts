@@ -4,7 +4,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BuiltinScorer, HfScorer, loadScorer, detectModelKind } from '../../../src/core/reward/scorer';
 import { writeRewardModel, readRewardMeta, linearRewardOnnx } from '../../../src/core/reward/onnx';
-import { FEATURE_DIM, featurize } from '../../../src/core/reward/features';
+import { FEATURE_DIM, FEATURE_VERSION, featurize } from '../../../src/core/reward/features';
 import { scoreLinear, type TrainResult } from '../../../src/core/reward/train';
 import { writeTinyHf, referenceLogit, VOCAB } from './tinyHf';
 
@@ -17,7 +17,7 @@ function fakeTrained(): TrainResult {
   const w = new Float32Array(FEATURE_DIM);
   for (let i = 0; i < FEATURE_DIM; i++) w[i] = Math.sin(i * 0.37) * 0.5;
   return {
-    weights: w, bias: 0.3, dim: FEATURE_DIM, featureVersion: 'rr-features-1', trainPairs: 100, heldOutPairs: 20,
+    weights: w, bias: 0.3, dim: FEATURE_DIM, featureVersion: FEATURE_VERSION, trainPairs: 100, heldOutPairs: 20,
     trainAccuracy: 1, heldOutAccuracy: 0.9, lengthBaselineAccuracy: 0.6, heldOutRecordIds: [], finalLoss: 0.1, trainMs: 1,
     trainedAt: '2024-06-01T00:00:00.000Z',
     calibration: { threshold: -0.25, balancedAccuracy: 0.8, goodKept: 0.8, badFlagged: 0.8, nGood: 20, nBad: 20 },
@@ -170,4 +170,17 @@ test('the shipped default model loads with the current features and flags a refu
   expect(good).toBeGreaterThan(refusal);
   expect(refusal).toBeLessThan(s.info.threshold!);
   await s.dispose();
+});
+
+test('on the bundled sample queue the shipped model flags the defective answers and none of the good ones', async () => {
+  const root = path.join(__dirname, '../../..');
+  const s = await loadScorer(path.join(root, 'media/reward/default'));
+  const queue = fs.readFileSync(path.join(root, 'media/sample-queue.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const rows: Array<{ id: string; model: string; text: string }> = [];
+  for (const it of queue) for (const c of it.candidates) rows.push({ id: it.id, model: c.model, text: c.text });
+  const scores = await s.score(queue.flatMap((it) => it.candidates.map((c: { text: string }) => ({ prompt: { instruction: it.prompt, context: it.context }, response: c.text }))));
+  await s.dispose();
+  const flagged = rows.filter((_, i) => scores[i] < s.info.threshold!).map((r) => `${r.id}/${r.model}`).sort();
+  // A "rest of the implementation here" stub, SQL built by concatenation, prose with no code, a refusal.
+  expect(flagged).toEqual(['sample-js-fetch-retry/chat-3b', 'sample-sql-injection/coder-1b', 'sample-three-way/coder-1b', 'sample-ts-debounce/coder-1b']);
 });
