@@ -62,6 +62,8 @@ export async function checkPythonEnv(python: string, script: string, env?: NodeJ
 
 interface LocalState {
   pid: number;
+  /** The recorded pid now names another process (reboot, pid reuse): never signal it. */
+  foreign?: boolean;
   cancelled: boolean;
   /** Stop following (the window is closing); the trainer goes on. */
   detached: boolean;
@@ -128,7 +130,7 @@ export class LocalLauncher implements TrainingLauncher {
     const done = this.follow(trainerLog, state, hooks, { exit: () => exit, catchUp: false }).then((s: StatusUpdate) =>
       s.status === 'succeeded' && !s.output ? { ...s, output: outputDir } : s,
     );
-    return { runId: spec.id, target: 'local', pid: child.pid, trainerLog, done };
+    return { runId: spec.id, target: 'local', pid: child.pid, procStart: processIdentity(child.pid), trainerLog, done };
   }
 
   /**
@@ -140,7 +142,8 @@ export class LocalLauncher implements TrainingLauncher {
     if (!record.pid || record.pid <= 1) throw new LaunchError(`run ${record.id} has no recorded process`);
     if (!record.trainerLog) throw new LaunchError(`run ${record.id} has no trainer log recorded`);
     if (!fs.existsSync(record.trainerLog)) throw new LaunchError(`run ${record.id}: its trainer log ${record.trainerLog} is gone`);
-    const state: LocalState = { pid: record.pid, cancelled: false, detached: false };
+    const state: LocalState = { pid: record.pid, foreign: !isSameProcess(record.pid, record.procStart), cancelled: false, detached: false };
+    if (state.foreign) hooks.onLog(`process ${record.pid} is no longer this run's trainer (restarted machine or reused pid); settling the run from its log`);
     this.runs.set(record.id, state);
     const done = this.follow(record.trainerLog, state, hooks, { exit: () => undefined, catchUp: true }).then((s) =>
       s.status === 'succeeded' && !s.output && record.output ? { ...s, output: record.output } : s,
@@ -191,7 +194,7 @@ export class LocalLauncher implements TrainingLauncher {
         // The started window waits for its child's exit (for the code); any window then for
         // the whole group, as a pipe would until every process holding it had exited.
         const exit = o.exit();
-        const ended = (o.catchUp || exit !== undefined) && !processGroupLive(st.pid);
+        const ended = (o.catchUp || exit !== undefined) && (st.foreign || !processGroupLive(st.pid));
         if (!ended) return void setTimeout(tick, this.opts.followMs ?? 250);
         drain();
         split.end();
@@ -207,6 +210,7 @@ export class LocalLauncher implements TrainingLauncher {
     const pid = st?.pid ?? handle.pid;
     if (!pid || pid <= 1) throw new LaunchError(`run ${handle.runId} has no process to cancel`);
     if (st) st.cancelled = true;
+    if (st?.foreign) return;
     // Negative pid: the whole process group (accelerate workers, dataloader children).
     if (!killGroup(pid, 'SIGTERM')) return;
     const grace = this.opts.killGraceMs ?? 15_000;
@@ -245,15 +249,54 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-/** "<pid> (<comm>) <state> <ppid> <pgrp> ..." → [state, pgrp]; comm may hold spaces and ')'. */
-function procStat(pid: string): [string, number] | undefined {
+/** Fields of /proc/<pid>/stat after "(<comm>)" (comm may hold spaces and ')'): f[0] is field 3. */
+function procFields(pid: string | number): string[] | undefined {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return [f[0], Number(f[2])];
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** [state, pgrp] of a process. */
+function procStat(pid: string): [string, number] | undefined {
+  const f = procFields(pid);
+  return f && [f[0], Number(f[2])];
+}
+
+/**
+ * "<boot id>:<start time in clock ticks>" of a live process: stable for its lifetime, and
+ * different for any later process that gets the same pid. Undefined without procfs.
+ */
+export function processIdentity(pid: number): string | undefined {
+  const f = procFields(pid);
+  if (!f) return undefined;
+  let boot = '';
+  try {
+    boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // containers may hide it; the start time alone still tells processes apart
+  }
+  return `${boot}:${f[19]}`;
+}
+
+/**
+ * Whether pid may still be the process recorded as `recorded`. A live process with another
+ * identity is not ours; a dead leader is (its group may live on in accelerate workers),
+ * unless the machine has restarted since.
+ */
+export function isSameProcess(pid: number, recorded: string | undefined): boolean {
+  if (!recorded) return true; // recorded without an identity (no procfs): trust the pid
+  const now = processIdentity(pid);
+  if (now !== undefined) return now === recorded;
+  let boot = '';
+  try {
+    boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return true;
+  }
+  return recorded.startsWith(`${boot}:`);
 }
 
 /**

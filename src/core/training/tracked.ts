@@ -69,7 +69,7 @@ export async function startTracked(
     store.record(spec.id, { status: 'failed', error: err.fix ? `${err.message}. Fix: ${err.fix}` : err.message }, now());
     throw e;
   }
-  store.record(spec.id, { pid: handle.pid, host: handle.host, remoteJobId: handle.remoteJobId, trainerLog: handle.trainerLog }, now());
+  store.record(spec.id, { pid: handle.pid, procStart: handle.procStart, host: handle.host, remoteJobId: handle.remoteJobId, trainerLog: handle.trainerLog }, now());
   return { ...handle, done: handle.done.then(t.finish) };
 }
 

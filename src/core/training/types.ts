@@ -39,6 +39,8 @@ export const RunRecordSchema = z.object({
   onnxDir: z.string().optional(),
   remoteJobId: z.string().optional(),
   pid: z.number().int().optional(),
+  /** Local runs: "<boot id>:<start time>" of the trainer process, so a reused pid is never taken for it. */
+  procStart: z.string().optional(),
   host: z.string().optional(),
   logFile: z.string().optional(),
   /** Local runs: the file the trainer's stdout/stderr go to (followed again after a reload). */
@@ -90,6 +92,8 @@ export interface RunHandle {
   runId: string;
   target: RunTarget;
   pid?: number;
+  /** Local runs: identity of the process behind pid (see RunRecord.procStart). */
+  procStart?: string;
   host?: string;
   remoteJobId?: string;
   /** Local runs: the trainer's own output file. */

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildTrainArgv } from '../../../src/core/training/argv';
-import { LocalLauncher, checkPythonEnv } from '../../../src/core/training/local';
+import { LocalLauncher, checkPythonEnv, isSameProcess, processIdentity } from '../../../src/core/training/local';
 import { RunStore } from '../../../src/core/training/runStore';
 import { reattachTracked, startTracked } from '../../../src/core/training/tracked';
 import { LaunchError, type RunSpec } from '../../../src/core/training/types';
@@ -197,6 +197,34 @@ describe('LocalLauncher after a window reload (the trainer outlives the follower
     expect((await h2.done).status).toBe('cancelled');
     expect(await waitFor(() => !pidAlive(childPid) && !pidAlive(h.pid!))).toBe(true);
     expect(store.get('run-rc')?.status).toBe('cancelled');
+  });
+
+  it('a recorded pid that now names another process is never followed or signalled', async () => {
+    const dir = tmpDir('local-reattach-reused-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const store = new RunStore(path.join(dir, 'runs'));
+    const h = await startTracked(store, launcher('success', { FAKE_TRAINER_STEPS: '2' }), spec(dir, 'run-old', exp.hash), recorder().hooks, { metricsEveryMs: 0 });
+    await h.done;
+    const rec = store.get('run-old')!;
+    expect(rec.procStart).toMatch(/^[0-9a-f-]*:\d+$/);
+    // The machine "restarted": the record's pid is now an unrelated process group leader.
+    const stranger = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      const reused = { ...rec, status: 'running' as const, pid: stranger.pid! };
+      const second = fresh();
+      const after = recorder();
+      const h2 = await second.reattach(reused, after.hooks);
+      // Settled from the log at once, instead of waiting for the stranger to exit.
+      expect((await h2.done).status).toBe('succeeded');
+      expect(after.logs.some((l) => l.includes(`process ${stranger.pid} is no longer this run's trainer`))).toBe(true);
+      await second.cancel(h2);
+      expect(pidAlive(stranger.pid!)).toBe(true);
+      // The same pid with its own identity is followed as before.
+      expect(isSameProcess(stranger.pid!, processIdentity(stranger.pid!))).toBe(true);
+      expect(isSameProcess(stranger.pid!, rec.procStart)).toBe(false);
+    } finally {
+      stranger.kill('SIGKILL');
+    }
   });
 
   it('reattach refuses a record without a trainer log', async () => {
