@@ -20,6 +20,27 @@ const problemMatcher = {
   },
 };
 
+// zod's namespace re-exports every locale (~265 KB); the host only reports errors in English,
+// so `z.locales` carries just `en`. Parsing less code is most of what activation costs.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.c?js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|mini|core)[\\/]/.test(args.importer)
+        ? { path: require('path').join(__dirname, 'scripts', 'zod-locales-en.mjs') }
+        : undefined);
+  },
+};
+
+// axios (with mime-db, ~250 KB) is only needed once a model or training API is called, so
+// it lives in its own file that the extension requires at that moment.
+const axiosOnDemand = {
+  name: 'axios-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^axios$/ }, () => ({ path: './vendor/axios.js', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
@@ -39,6 +60,15 @@ const builds = [
     target: 'node20',
     // Native and ESM-only runtimes load from node_modules at run time, only when needed.
     external: ['vscode', 'onnxruntime-node', '@huggingface/tokenizers'],
+    plugins: [...common.plugins, zodEnglishOnly, axiosOnDemand],
+  },
+  {
+    ...common,
+    entryPoints: { 'vendor/axios': require.resolve('axios') },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     // Reward scoring runs in a worker thread: onnxruntime's run() blocks the event loop.
@@ -58,6 +88,7 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    plugins: [...common.plugins, zodEnglishOnly],
   },
   {
     ...common,

@@ -24,7 +24,7 @@ const t0 = process.hrtime.bigint();
 const ext = require(process.argv[1]);
 ext.activate(ctx);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-const heavy = ['onnxruntime-node', '@huggingface/tokenizers'].filter((m) => loaded.has(m));
+const heavy = ['onnxruntime-node', '@huggingface/tokenizers', './vendor/axios.js'].filter((m) => loaded.has(m));
 process.stdout.write(JSON.stringify({ ms, heavy }));
 `;
 

@@ -12,7 +12,8 @@ const target = targetOf(process.argv);
 const outArg = process.argv.indexOf('--out');
 const out = outArg >= 0 ? process.argv[outArg + 1] : path.join('dist-vsix', 'rlhf-review.vsix');
 
-for (const f of ['dist/extension.js', 'dist/rewardWorker.js', 'dist/rewardTrainWorker.js']) {
+const bundles = ['dist/extension.js', 'dist/webview.js', 'dist/vendor/axios.js', 'dist/rewardWorker.js', 'dist/rewardTrainWorker.js'];
+for (const f of bundles) {
   if (!fs.existsSync(path.join(root, f))) {
     console.error(`package-vsix: ${f} is missing; run npm run build first`);
     process.exit(1);
@@ -30,8 +31,10 @@ if (list.status === 0) {
   const files = list.stdout.split('\n').filter(Boolean);
   const gpu = files.filter((f) => /cuda|tensorrt/i.test(f));
   const binding = files.some((f) => f.endsWith('onnxruntime_binding.node'));
-  if (gpu.length || !binding) {
-    console.error(`package-vsix: bad VSIX contents: ${gpu.length ? `GPU libraries ${gpu.join(', ')}` : 'no onnxruntime_binding.node'}`);
+  const missing = bundles.filter((b) => !files.includes(`extension/${b}`));
+  if (gpu.length || !binding || missing.length) {
+    const why = gpu.length ? `GPU libraries ${gpu.join(', ')}` : !binding ? 'no onnxruntime_binding.node' : `missing ${missing.join(', ')}`;
+    console.error(`package-vsix: bad VSIX contents: ${why}`);
     process.exit(1);
   }
   console.log(`package-vsix: ${out} (${target}), ${files.length} files, onnxruntime CPU binaries only`);
