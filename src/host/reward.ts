@@ -304,7 +304,7 @@ export function registerReward(host: HostContext): RewardService {
       await setModelPath(dir === reward.defaultModelDir ? BUILTIN : dir);
       const t = reward.threshold;
       const msg =
-        `Reward model ${ready.scorer.info.version} (${kind === 'hf' ? 'Hugging Face export' : 'built-in'}) loaded. ` +
+        `Reward model ${ready.scorer.info.version} (${kind === 'hf' ? `Hugging Face export, ${ready.scorer.info.inputFormat ?? 'text pair'}` : 'built-in'}) loaded. ` +
         (t ? `Flag threshold ${t.value.toFixed(3)} (${describeSource(t)}).` : `Flags are off: ${reward.thresholdProblem}.`);
       log.info(msg);
       void vscode.window.showInformationMessage(`RLHF: ${msg}`);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { RlhfApi } from '../../src/extension';
 import type { LoadOutcome, ScoreSelectionOutcome, TrainOutcome } from '../../src/host/reward';
 import { WorkerScorer } from '../../src/core/reward/workerScorer';
-import { writeTinyHf } from '../unit/reward/tinyHf';
+import { writeTinyChatHf, writeTinyHf } from '../unit/reward/tinyHf';
 
 const EXT_ID = 'rlhf-review.rlhf-review';
 
@@ -262,6 +262,24 @@ describe('Reward model in a real extension host', () => {
     const scored = (await vscode.commands.executeCommand('rlhf.scoreSelection', { instruction: 'write code' })) as ScoreSelectionOutcome;
     assert.equal(scored.modelVersion, 'tiny-reward');
     assert.ok(Number.isFinite(scored.score));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('loads a decoder reward model with a chat template and scores with it', async () => {
+    const dir = writeTinyChatHf(path.join(ws(), 'models', 'tiny-chat'));
+    const out = (await vscode.commands.executeCommand('rlhf.loadRewardModel', vscode.Uri.file(dir))) as LoadOutcome;
+    assert.ok(out.ok, out.message);
+    assert.match(out.message, /tiny-chat-reward \(Hugging Face export, chat template\) loaded/);
+    const doc = await vscode.workspace.openTextDocument({ content: 'good good code\nbad', language: 'markdown' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const score = async (line: number) => {
+      editor.selection = new vscode.Selection(line, 0, line, doc.lineAt(line).text.length);
+      return (await vscode.commands.executeCommand('rlhf.scoreSelection', { instruction: 'write the function' })) as ScoreSelectionOutcome;
+    };
+    const good = await score(0);
+    const bad = await score(1);
+    assert.equal(good.modelVersion, 'tiny-chat-reward');
+    assert.ok(good.score > bad.score, `chat-template scores: good ${good.score}, bad ${bad.score}`);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 

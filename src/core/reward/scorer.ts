@@ -18,6 +18,8 @@ export interface ScorerInfo {
   heldOutAccuracy?: number;
   maxLength?: number;
   inputNames: string[];
+  /** HF exports: prompt and response as a tokenizer text pair, or rendered by the model's chat template. */
+  inputFormat?: 'text pair' | 'chat template';
 }
 
 export interface ScoreInput {
@@ -97,7 +99,45 @@ export class BuiltinScorer implements RewardScorer {
 type TokenizerLib = typeof import('@huggingface/tokenizers');
 type Tok = InstanceType<TokenizerLib['Tokenizer']>;
 
-const HF_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+// position_ids: decoder (Llama, Qwen, ...) exports take them; they count 0.. along each row.
+const HF_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'];
+
+/** tokenizer_config.json's chat_template: one string, or named templates (the "default" one). */
+export function chatTemplateOf(tokCfg: Record<string, unknown>): string | undefined {
+  const t = tokCfg.chat_template;
+  if (typeof t === 'string') return t.trim() ? t : undefined;
+  if (Array.isArray(t)) {
+    const named = t as Array<{ name?: unknown; template?: unknown }>;
+    const d = named.find((x) => x?.name === 'default') ?? named[0];
+    return typeof d?.template === 'string' ? d.template : undefined;
+  }
+  return undefined;
+}
+
+/** A special token as tokenizer_config.json writes it: a string or an AddedToken object. */
+function tokenText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+/** The user turn: the instruction, and the selected code it is about. */
+export function promptText(p: string | PromptLike): string {
+  if (typeof p === 'string') return p;
+  const sel = p.context?.selection?.text;
+  return sel ? `${p.instruction}\n\n\`\`\`${p.context?.language ?? ''}\n${sel.replace(/\n$/, '')}\n\`\`\`` : p.instruction;
+}
+
+/** Longest-first cut of two lengths by `over` tokens: the longer side down to the shorter, then both alike. */
+export function longestFirst(la: number, lb: number, over: number): [number, number] {
+  if (over <= 0) return [la, lb];
+  const first = Math.min(Math.abs(la - lb), over);
+  if (la > lb) la -= first; else lb -= first;
+  const rest = over - first;
+  return [Math.max(0, la - Math.ceil(rest / 2)), Math.max(0, lb - Math.floor(rest / 2))];
+}
+
+type RenderChat = (prompt: string, response: string) => string;
 
 function readJson(file: string, what: string): Record<string, unknown> {
   try {
@@ -119,10 +159,32 @@ export class HfScorer implements RewardScorer {
     private file: string,
     private output: string,
     private batch: number,
+    private chat: RenderChat | undefined,
   ) {
     // Special tokens the post-processor adds around a pair, so truncation leaves room for them.
     const a = tok.tokenize('a'), b = tok.tokenize('b');
     this.specials = Math.max(0, this.encodeTokens(a, b).tokens.length - a.length - b.length);
+  }
+
+  /** Renders the model's chat template (a user turn, then the assistant's answer) with @huggingface/jinja. */
+  private static async chatRenderer(src: string, tokCfg: Record<string, unknown>, cfgFile: string): Promise<RenderChat> {
+    const { Template } = await import('@huggingface/jinja');
+    let tpl: InstanceType<typeof Template>;
+    try {
+      tpl = new Template(src);
+    } catch (e) {
+      throw new Error(`${cfgFile}: chat_template does not parse (${firstLine((e as Error).message)})`);
+    }
+    const vars: Record<string, unknown> = { add_generation_prompt: false };
+    for (const k of ['bos_token', 'eos_token', 'pad_token', 'unk_token']) vars[k] = tokenText(tokCfg[k]) ?? '';
+    const render: RenderChat = (prompt, response) =>
+      tpl.render({ ...vars, messages: [{ role: 'user', content: prompt }, { role: 'assistant', content: response }] });
+    try {
+      render('ping', 'pong');
+    } catch (e) {
+      throw new Error(`${cfgFile}: chat_template fails on a user/assistant exchange (${firstLine((e as Error).message)})`);
+    }
+    return render;
   }
 
   static async load(dir: string, batchSize = 32): Promise<HfScorer> {
@@ -148,7 +210,8 @@ export class HfScorer implements RewardScorer {
     const unexpected = session.inputNames.filter((n) => !HF_INPUTS.includes(n));
     if (!session.inputNames.includes('input_ids') || unexpected.length) {
       await session.release();
-      throw new Error(`${file}: inputs are [${session.inputNames.join(', ')}]; a text-classification reward model must take input_ids (and optionally attention_mask, token_type_ids)${unexpected.length ? `, not ${unexpected.join(', ')}` : ''}`);
+      const past = unexpected.some((n) => n.startsWith('past_key_values')) ? ' (this export expects a key/value cache: export with --task text-classification, without past)' : '';
+      throw new Error(`${file}: inputs are [${session.inputNames.join(', ')}]; a text-classification reward model must take input_ids (and optionally attention_mask, token_type_ids, position_ids)${unexpected.length ? `, not ${unexpected.join(', ')}` : ''}${past}`);
     }
     if (session.outputNames.length !== 1 && !session.outputNames.includes('logits')) {
       await session.release();
@@ -156,15 +219,26 @@ export class HfScorer implements RewardScorer {
     }
     const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
     const maxLen = HfScorer.maxLength(tokCfg, modelCfg);
+    // A chat template means a decoder reward model: it reads the score at the last token
+    // before the first config.pad_token_id, so rows are right-padded with exactly that id.
+    const template = chatTemplateOf(tokCfg);
+    let chat: RenderChat | undefined;
+    try {
+      chat = template === undefined ? undefined : await HfScorer.chatRenderer(template, tokCfg, cfgFile);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
     const padding = tokJson.padding as { pad_id?: number } | null | undefined;
-    const padTok = typeof tokCfg.pad_token === 'string' ? tokCfg.pad_token : undefined;
-    const padId = padding?.pad_id ?? (padTok !== undefined ? tok.token_to_id(padTok) : undefined) ?? (typeof modelCfg.pad_token_id === 'number' ? modelCfg.pad_token_id : 0);
+    const padTok = tokenText(tokCfg.pad_token);
+    const cfgPad = typeof modelCfg.pad_token_id === 'number' ? modelCfg.pad_token_id : undefined;
+    const padId = (chat ? cfgPad : undefined) ?? padding?.pad_id ?? (padTok !== undefined ? tok.token_to_id(padTok) : undefined) ?? cfgPad ?? 0;
     const unkTok = typeof tokCfg.unk_token === 'string' ? tokCfg.unk_token : ((tokJson.model as { unk_token?: string })?.unk_token ?? '[UNK]');
     const unkId = tok.token_to_id(unkTok) ?? 0;
     const version = typeof modelCfg._name_or_path === 'string' && modelCfg._name_or_path ? modelCfg._name_or_path : path.basename(dir);
     return new HfScorer(
-      { kind: 'hf', version, dir, maxLength: maxLen, inputNames: session.inputNames.slice() },
-      session, tok, padId, unkId, file, output, batchSize,
+      { kind: 'hf', version, dir, maxLength: maxLen, inputNames: session.inputNames.slice(), inputFormat: chat ? 'chat template' : 'text pair' },
+      session, tok, padId, unkId, file, output, batchSize, chat,
     );
   }
 
@@ -184,27 +258,42 @@ export class HfScorer implements RewardScorer {
     return { tokens: r.tokens, types: r.token_type_ids ?? new Array(r.tokens.length).fill(0) };
   }
 
-  /** Prompt and response as a text pair, truncated longest-first to max length. */
+  /** Prompt and response as the model reads them, truncated longest-first to max length. */
   encode(item: ScoreInput): { ids: number[]; types: number[] } {
-    const promptText = typeof item.prompt === 'string' ? item.prompt : item.prompt.instruction;
-    let a = this.tok.tokenize(promptText);
+    if (this.chat) {
+      const ids = this.encodeChat(promptText(item.prompt), item.response, this.chat);
+      return { ids, types: new Array(ids.length).fill(0) };
+    }
+    let a = this.tok.tokenize(promptText(item.prompt));
     let b = this.tok.tokenize(item.response);
     const budget = Math.max(2, (this.info.maxLength ?? 512) - this.specials);
-    const over = a.length + b.length - budget;
-    if (over > 0) {
-      // longest-first: cut the longer side down to the shorter, then both alike
-      let la = a.length, lb = b.length;
-      const first = Math.min(Math.abs(la - lb), over);
-      if (la > lb) la -= first; else lb -= first;
-      const rest = over - first;
-      la -= Math.ceil(rest / 2);
-      lb -= Math.floor(rest / 2);
-      a = a.slice(0, Math.max(0, la));
-      b = b.slice(0, Math.max(0, lb));
-    }
+    const [la, lb] = longestFirst(a.length, b.length, a.length + b.length - budget);
+    a = a.slice(0, la);
+    b = b.slice(0, lb);
     const { tokens, types } = this.encodeTokens(a, b);
     const ids = tokens.map((t) => this.tok.token_to_id(t) ?? this.unkId);
     return { ids, types };
+  }
+
+  /**
+   * The rendered conversation's ids (the template adds its own special tokens). Too long:
+   * prompt and response are cut longest-first in tokens and the template rendered again.
+   */
+  private encodeChat(prompt: string, response: string, render: RenderChat): number[] {
+    const max = this.info.maxLength ?? 512;
+    const ids = (text: string) => this.tok.encode(text, { add_special_tokens: false }).ids;
+    let out = ids(render(prompt, response));
+    if (out.length <= max) return out;
+    const a = ids(prompt), b = ids(response);
+    const overhead = Math.max(0, out.length - a.length - b.length);
+    let budget = Math.max(2, max - overhead);
+    for (let attempt = 0; attempt < 4 && out.length > max; attempt++) {
+      const [la, lb] = longestFirst(a.length, b.length, a.length + b.length - budget);
+      const text = (x: number[]) => this.tok.decode(x, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+      out = ids(render(text(a.slice(0, la)), text(b.slice(0, lb))));
+      budget -= Math.max(1, out.length - max); // decoding and re-tokenising can shift a few tokens
+    }
+    return out.length > max ? out.slice(0, max) : out;
   }
 
   async score(items: ScoreInput[]): Promise<number[]> {
@@ -226,13 +315,15 @@ export class HfScorer implements RewardScorer {
         }
       });
       const feeds: Record<string, ort.Tensor> = {};
-      const all: Record<string, BigInt64Array> = { input_ids: ids, attention_mask: mask, token_type_ids: types };
+      const positions = new BigInt64Array(n * T);
+      for (let i = 0; i < n; i++) for (let k = 0; k < T; k++) positions[i * T + k] = BigInt(k);
+      const all: Record<string, BigInt64Array> = { input_ids: ids, attention_mask: mask, token_type_ids: types, position_ids: positions };
       for (const name of names) feeds[name] = new ort.Tensor('int64', all[name], [n, T]);
       let res: ort.InferenceSession.OnnxValueMapType;
       try {
         res = await this.session.run(feeds);
       } catch (e) {
-        throw new Error(`${this.file}: inference failed (${firstLine((e as Error).message)}); the model must take int64 input_ids/attention_mask[/token_type_ids] of shape [batch, sequence]`);
+        throw new Error(`${this.file}: inference failed (${firstLine((e as Error).message)}); the model must take int64 input_ids/attention_mask[/token_type_ids/position_ids] of shape [batch, sequence]`);
       }
       out.push(...logitsOf(res, this.output, n, this.file));
     }

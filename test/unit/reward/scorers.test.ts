@@ -6,7 +6,7 @@ import { BuiltinScorer, HfScorer, loadScorer, detectModelKind } from '../../../s
 import { writeRewardModel, readRewardMeta, linearRewardOnnx } from '../../../src/core/reward/onnx';
 import { FEATURE_DIM, FEATURE_VERSION, featurize } from '../../../src/core/reward/features';
 import { scoreLinear, type TrainResult } from '../../../src/core/reward/train';
-import { writeTinyHf, referenceLogit, VOCAB } from './tinyHf';
+import { writeTinyHf, referenceLogit, VOCAB, writeTinyChatHf, referenceChatLogit, CHAT_VOCAB } from './tinyHf';
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reward-scorers-')); });
@@ -139,8 +139,8 @@ describe('Hugging Face scorer', () => {
     await expect(s2.score([{ prompt: 'a', response: 'good' }])).rejects.toThrow(/output "logits" has shape \[1, 2\], expected \[1, 1\].*num_labels=1/);
     await s2.dispose();
 
-    const extra = writeTinyHf(path.join(tmp, 'hf-extra'), { extraInput: 'position_ids' });
-    await expect(HfScorer.load(extra)).rejects.toThrow(/inputs are \[input_ids, attention_mask, position_ids\].*not position_ids/);
+    const extra = writeTinyHf(path.join(tmp, 'hf-extra'), { extraInput: 'pixel_values' });
+    await expect(HfScorer.load(extra)).rejects.toThrow(/inputs are \[input_ids, attention_mask, pixel_values\].*not pixel_values/);
 
     const bad = writeTinyHf(path.join(tmp, 'hf-bad'));
     fs.writeFileSync(path.join(bad, 'model.onnx'), Buffer.from([1, 2, 3, 4]));
@@ -149,6 +149,43 @@ describe('Hugging Face scorer', () => {
     const badTok = writeTinyHf(path.join(tmp, 'hf-badtok'));
     fs.writeFileSync(path.join(badTok, 'tokenizer.json'), '{ broken');
     await expect(HfScorer.load(badTok)).rejects.toThrow(/tokenizer\.json: cannot read the tokenizer/);
+  });
+
+  test('a decoder reward model: the chat template frames the exchange, position_ids are fed, config.pad_token_id pads', async () => {
+    const dir = writeTinyChatHf(path.join(tmp, 'hf-chat'));
+    const s = (await loadScorer(dir, { batchSize: 4 })) as HfScorer;
+    expect(s.info).toMatchObject({ kind: 'hf', version: 'tiny-chat-reward', inputFormat: 'chat template', inputNames: ['input_ids', 'attention_mask', 'position_ids'] });
+    const words = (ids: number[]) => ids.map((i) => CHAT_VOCAB[i]);
+    const batch = [
+      { prompt: 'write the function', response: 'good good code' },
+      { prompt: 'write the function', response: 'bad' },
+      // The selected code goes into the user turn.
+      { prompt: { instruction: 'sort a list', context: { language: 'python', selection: { text: 'x\n' } } }, response: 'good' },
+    ];
+    const enc = batch.map((b) => s.encode(b).ids);
+    expect(words(enc[0])).toEqual(['<s>', '<|user|>', 'write', 'the', 'function', '</s>', '<|assistant|>', 'good', 'good', 'code', '</s>']);
+    expect(words(enc[2])).toEqual(['<s>', '<|user|>', 'sort', 'a', 'list', '```python', 'x', '```', '</s>', '<|assistant|>', 'good', '</s>']);
+    const got = await s.score(batch);
+    enc.forEach((ids, i) => expect(got[i]).toBeCloseTo(referenceChatLogit(ids), 4));
+    expect(got[0]).toBeGreaterThan(got[1]);
+    const [alone] = await s.score([batch[1]]);
+    expect(alone).toBeCloseTo(got[1], 4);
+    await s.dispose();
+  });
+
+  test('a long exchange is cut longest-first and the template rendered again, so its closing tokens stay', async () => {
+    const dir = writeTinyChatHf(path.join(tmp, 'hf-chat-trunc'), { maxLength: 12 });
+    const s = await HfScorer.load(dir);
+    const ids = s.encode({ prompt: 'write the function', response: Array(40).fill('good').join(' ') }).ids;
+    expect(ids.map((i) => CHAT_VOCAB[i])).toEqual(['<s>', '<|user|>', 'write', 'the', 'function', '</s>', '<|assistant|>', 'good', 'good', 'good', 'good', '</s>']);
+    await s.dispose();
+  });
+
+  test('a chat template that does not parse, or a cache-expecting export, is refused with what to do', async () => {
+    const broken = writeTinyChatHf(path.join(tmp, 'hf-chat-broken'), { template: '{% for m in messages %}{{ m.content }' });
+    await expect(HfScorer.load(broken)).rejects.toThrow(/tokenizer_config\.json: chat_template does not parse/);
+    const past = writeTinyChatHf(path.join(tmp, 'hf-chat-past'), { extraInput: 'past_key_values.0.key' });
+    await expect(HfScorer.load(past)).rejects.toThrow(/not past_key_values\.0\.key \(this export expects a key\/value cache: export with --task text-classification, without past\)/);
   });
 
   test('max length falls back from tokenizer_config to config to 512', () => {

@@ -104,3 +104,73 @@ export function referenceLogit(ids: number[], types: number[]): number {
   });
   return sum.reduce((acc, s, h) => acc + (s / ids.length) * W_OUT[h], B_OUT);
 }
+
+// A tiny decoder-style reward model: a word-level tokenizer with chat special tokens, a chat
+// template in tokenizer_config.json, and a graph over input_ids/attention_mask/position_ids:
+// logit = Σ over tokens that are not config.pad_token_id of (CHAT_EMB[id] + POS_W · position).
+// Like a decoder classification head, it finds the sequence by the pad id, not the mask.
+export const CHAT_SPECIALS = ['<pad>', '<unk>', '<s>', '</s>', '<|user|>', '<|assistant|>'];
+export const CHAT_WORDS = ['good', 'bad', 'code', 'write', 'the', 'function', 'sort', 'a', 'list', '```', '```python', 'x'];
+export const CHAT_VOCAB = [...CHAT_SPECIALS, ...CHAT_WORDS];
+export const CHAT_PAD = 0;
+export const POS_W = 0.01;
+export const CHAT_TEMPLATE = "{{ bos_token }}{% for m in messages %}{{ '<|' + m['role'] + '|>' }} {{ m['content'] }} {{ eos_token }} {% endfor %}";
+
+export function chatEmbedding(v: number): number {
+  const w = CHAT_VOCAB[v];
+  return w === 'good' ? 2 : w === 'bad' ? -2 : w === '<|assistant|>' ? 5 : v * 0.1;
+}
+
+export function tinyChatModel(extraInput?: string): Uint8Array {
+  const F = onnx.TensorProto.DataType.FLOAT;
+  const I = onnx.TensorProto.DataType.INT64;
+  const cast = (input: string, output: string): onnx.INodeProto => ({ opType: 'Cast', input: [input], output: [output], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: F }] });
+  const inputs = [valueInfo('input_ids', I, ['batch', 'seq']), valueInfo('attention_mask', I, ['batch', 'seq']), valueInfo('position_ids', I, ['batch', 'seq'])];
+  const nodes: onnx.INodeProto[] = [
+    { opType: 'Gather', input: ['E', 'input_ids'], output: ['emb'] },
+    cast('position_ids', 'posf'),
+    { opType: 'Mul', input: ['posf', 'pw'], output: ['pos'] },
+    { opType: 'Add', input: ['emb', 'pos'], output: ['tok'] },
+    { opType: 'Equal', input: ['input_ids', 'padId'], output: ['isPad'] },
+    { opType: 'Not', input: ['isPad'], output: ['notPad'] },
+    cast('notPad', 'maskf'),
+    { opType: 'Mul', input: ['tok', 'maskf'], output: ['masked'] },
+    { opType: 'ReduceSum', input: ['masked', 'ax1'], output: ['sum'], attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+    // attention_mask is a real input the graph consumes, without changing the score
+    cast('attention_mask', 'amf'),
+    { opType: 'ReduceSum', input: ['amf', 'ax1'], output: ['amSum'], attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+    { opType: 'Mul', input: ['amSum', 'zero'], output: ['amZero'] },
+    { opType: 'Add', input: ['sum', 'amZero'], output: ['logits'] },
+  ];
+  const outputs = [valueInfo('logits', F, ['batch', 1])];
+  if (extraInput) {
+    inputs.push(valueInfo(extraInput, F, ['batch', 'seq']));
+    nodes.push({ opType: 'Identity', input: [extraInput], output: ['unused'] });
+    outputs.push(valueInfo('unused', F, ['batch', 'seq']));
+  }
+  const inits = [tensor('E', [CHAT_VOCAB.length], new Float32Array(CHAT_VOCAB.map((_, v) => chatEmbedding(v)))), tensor('pw', [1], [POS_W]), tensor('ax1', [1], [1], I), tensor('padId', [], [CHAT_PAD], I), tensor('zero', [1], [0])];
+  return encodeModel({ name: 'tiny_chat_rm', node: nodes, initializer: inits, input: inputs, output: outputs });
+}
+
+export function writeTinyChatHf(dir: string, opts: { maxLength?: number; template?: string; extraInput?: string } = {}): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.onnx'), tinyChatModel(opts.extraInput));
+  const added = CHAT_SPECIALS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({
+    version: '1.0', truncation: null, padding: null, added_tokens: added,
+    normalizer: null, pre_tokenizer: { type: 'WhitespaceSplit' }, post_processor: null, decoder: null,
+    model: { type: 'WordLevel', unk_token: '<unk>', vocab: Object.fromEntries(CHAT_VOCAB.map((t, i) => [t, i])) },
+  }));
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({
+    model_max_length: opts.maxLength ?? 64, bos_token: '<s>', eos_token: { content: '</s>', special: true }, pad_token: '</s>', unk_token: '<unk>',
+    chat_template: opts.template ?? CHAT_TEMPLATE,
+  }));
+  // The graph compares against config.pad_token_id; the tokenizer's pad token differs on purpose.
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ _name_or_path: 'tiny-chat-reward', num_labels: 1, pad_token_id: CHAT_PAD }));
+  return dir;
+}
+
+/** Reference logit of a row of ids, computed in JS from the same weights. */
+export function referenceChatLogit(ids: number[]): number {
+  return ids.reduce((acc, id, k) => acc + chatEmbedding(id) + POS_W * k, 0);
+}

@@ -8,7 +8,7 @@ import { loadScorer } from '../../../src/core/reward/scorer';
 import { writeRewardModel } from '../../../src/core/reward/onnx';
 import { trainReward } from '../../../src/core/reward/train';
 import { loadEvalSet, taskOf } from './evalset';
-import { writeTinyHf } from './tinyHf';
+import { writeTinyHf, writeTinyChatHf } from './tinyHf';
 
 let tmp: string;
 let workerFile: string;
@@ -52,6 +52,19 @@ test('Hugging Face folder is detected and scored in the worker (tokenizer loaded
   expect(w.info.kind).toBe('hf');
   const [good, bad] = await w.score([{ prompt: 'write code', response: 'good code' }, { prompt: 'write code', response: 'bad code' }]);
   expect(good).toBeGreaterThan(bad);
+  await w.dispose();
+});
+
+test('a decoder model with a chat template scores in the bundled worker (jinja bundled, not shipped)', async () => {
+  const dir = writeTinyChatHf(path.join(tmp, 'hf-chat'));
+  const w = await WorkerScorer.open(workerFile, dir);
+  expect(w.info).toMatchObject({ kind: 'hf', inputFormat: 'chat template' });
+  const direct = await loadScorer(dir);
+  const items = [{ prompt: 'write the function', response: 'good code' }, { prompt: 'write the function', response: 'bad' }];
+  const [a, b] = await Promise.all([w.score(items), direct.score(items)]);
+  a.forEach((x, i) => expect(x).toBeCloseTo(b[i], 5));
+  expect(a[0]).toBeGreaterThan(a[1]);
+  await direct.dispose();
   await w.dispose();
 });
 
