@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { describeZodError } from '../records';
+import { describeZodError, SCHEMA_VERSION } from '../records';
 
 export interface BadLine {
   file: string;
@@ -40,21 +40,46 @@ export function parseJsonl<T>(text: string, file: string, schema: z.ZodType<T>):
       out.values.push(parsed.data);
       out.lines.push(i + 1);
     } else {
-      out.bad.push({ file, line: i + 1, text: raw, error: describeZodError(parsed.error) });
+      const v = (json as { v?: unknown } | null)?.v;
+      const newer = typeof v === 'number' && v > SCHEMA_VERSION;
+      out.bad.push({ file, line: i + 1, text: raw, error: newer ? `written by a newer RLHF Review (schema v${v}, this one reads v${SCHEMA_VERSION}): update the extension` : describeZodError(parsed.error) });
     }
   }
   return out;
 }
 
-export function readJsonl<T>(file: string, schema: z.ZodType<T>): ReadResult<T> {
-  let text: string;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** An unterminated last line that is not JSON: torn, or another window's append still landing. */
+function endsInPartialLine(text: string): boolean {
+  if (text === '' || text.endsWith('\n')) return false;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    JSON.parse(text.slice(text.lastIndexOf('\n') + 1));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function readJsonl<T>(file: string, schema: z.ZodType<T>): ReadResult<T> {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+    // A large append from another process becomes visible page by page: while the file is
+    // still growing, read again rather than report its half-written line as torn.
+    for (let tries = 0; tries < 50 && endsInPartialLine(buf.toString('utf8')); tries++) {
+      Atomics.wait(pause, 0, 0, 10);
+      if (fs.statSync(file).size === buf.length) {
+        Atomics.wait(pause, 0, 0, 20);
+        if (fs.statSync(file).size === buf.length) break;
+      }
+      buf = fs.readFileSync(file);
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { values: [], lines: [], bad: [] };
     throw e;
   }
-  return parseJsonl(text, file, schema);
+  return parseJsonl(buf.toString('utf8'), file, schema);
 }
 
 /**
@@ -65,6 +90,7 @@ export function appendJsonl(file: string, values: unknown[]): void {
   if (values.length === 0) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let body = values.map((v) => JSON.stringify(v)).join('\n') + '\n';
+  const created = !fs.existsSync(file);
   const fd = fs.openSync(file, 'a+');
   try {
     // After a torn write the file does not end in a newline: start on a fresh line so the
@@ -81,5 +107,19 @@ export function appendJsonl(file: string, values: unknown[]): void {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+  // A new file's directory entry must be durable too, or a power cut can lose the first record.
+  if (created) syncDir(path.dirname(file));
+}
+
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some platforms (Windows) cannot open or fsync a directory; the file itself is synced.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -68,6 +68,17 @@ describe('PreferenceStore', () => {
     expect(aside[2].text).toBe('{"v":1,"type":"pref');
   });
 
+  it('says a line from a newer schema version needs a newer extension, and keeps it', () => {
+    const store = new PreferenceStore(dir);
+    store.saveJudgment(item('q1'), { winner: 'tie', judgedAt: 'now' });
+    fs.appendFileSync(store.preferencesFile, '{"v":2,"type":"preference","id":"future"}\n');
+    const snap = store.load();
+    expect(snap.records).toHaveLength(1);
+    expect(snap.bad).toHaveLength(1);
+    expect(snap.bad[0]).toMatchObject({ line: 2, error: expect.stringMatching(/newer RLHF Review \(schema v2, this one reads v1\): update the extension/) });
+    expect(JSON.parse(fs.readFileSync(store.corruptFile, 'utf8').trim()).text).toBe('{"v":2,"type":"preference","id":"future"}');
+  });
+
   it('starts a new line after a torn write so the next record stays readable', () => {
     const store = new PreferenceStore(dir);
     fs.mkdirSync(dir, { recursive: true });
