@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type checks, builds the bundles and the VSIX, then runs every suite (unit,
 // Python, integration in a real VS Code, e2e in Chromium) and prints one total at the end.
-// `--only unit|python|e2e` runs a part.
+// `--only unit|python|integration|e2e` runs a part (e2e includes the integration suites).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -38,13 +38,13 @@ function countVitest(file, title) {
   totals.failed += broken.length;
 }
 
-function vitest(title, config, file) {
+function vitest(title, config, file, filters = []) {
   fs.rmSync(file, { force: true });
-  run(title, process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '-c', config, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
+  run(title, process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '-c', config, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`, ...filters]);
   countVitest(file, title);
 }
 
-const needsBuild = want('e2e');
+const needsBuild = want('e2e') || only === 'integration';
 if (!only || only === 'unit' || needsBuild) {
   run('typecheck (host)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
   run('typecheck (webview)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'src/webview']);
@@ -78,6 +78,7 @@ if (want('python') && fs.existsSync(path.join(root, 'test', 'python'))) {
 }
 
 if (want('e2e')) vitest('integration + e2e (code-server, Chromium)', 'vitest.e2e.config.mts', path.join(out, 'e2e.json'));
+else if (only === 'integration') vitest('integration (code-server)', 'vitest.e2e.config.mts', path.join(out, 'integration.json'), ['test/integration/']);
 
 console.log('\n=== summary');
 for (const p of problems) console.log(`problem: ${p}`);
