@@ -155,8 +155,9 @@ describe('fine-tuning run from the packaged VSIX', () => {
     if (!(await header.isVisible())) await page.locator('.activitybar [aria-label^="RLHF Review"]').first().click();
     await header.waitFor({ state: 'visible', timeout: 15_000 });
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-    // Newest first: the run started before the reload.
-    const row = page.locator('.monaco-list-row', { hasText: 'DPO · Local GPU' }).first();
+    // Newest first: the run started before the reload is the tree's first top-level row. The list
+    // keeps its rows in DOM order of rendering, not of position, so select by position.
+    const row = page.locator('.monaco-list-row[aria-level="1"][aria-posinset="1"]', { hasText: 'DPO · Local GPU' });
     await waitFor(async () => /running \d+%/.test((await row.textContent()) ?? ''), 'the run going on in the Runs view', 30_000);
     await screenshot(page, 'training-run-after-reload');
     await waitFor(() => runEvents().some((e) => e.runId === id && e.set.status === 'succeeded'), 'the run to succeed', 90_000);
