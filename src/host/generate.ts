@@ -36,22 +36,49 @@ function settings(): GenerationSettings {
   };
 }
 
-/** Sources from settings, each validated with an error naming the bad field. */
+/**
+ * Sources from settings, each validated with an error naming the bad field. Keys come from
+ * secret storage only: one written into settings is ignored and reported (never its value).
+ */
 async function configuredSources(host: HostContext, s: GenerationSettings): Promise<{ sources: CandidateSource[]; problems: string[] }> {
-  const { OpenAICompatibleSource, parseOpenAICompatibleConfig } = await generation();
+  const { OpenAICompatibleSource, parseSourceSettings, sourceKeyProvider } = await generation();
   const sources: CandidateSource[] = [];
-  const problems: string[] = [];
-  for (const [i, raw] of s.sources.entries()) {
+  const { configs, problems } = parseSourceSettings(Array.isArray(s.sources) ? s.sources : [], {
+    timeoutMs: s.timeoutMs,
+    idleTimeoutMs: s.idleTimeoutMs,
+    retries: s.retries,
+  });
+  for (const cfg of configs) {
     try {
-      const cfg = parseOpenAICompatibleConfig({ timeoutMs: s.timeoutMs, idleTimeoutMs: s.idleTimeoutMs, retries: s.retries, ...(raw as object) });
-      const apiKey = await getApiKey(host.context, `source:${cfg.id}`);
-      sources.push(new OpenAICompatibleSource({ ...cfg, apiKey: apiKey ?? cfg.apiKey }));
+      const apiKey = await getApiKey(host.context, sourceKeyProvider(cfg.id));
+      sources.push(new OpenAICompatibleSource({ ...cfg, apiKey }));
     } catch (e) {
-      problems.push(`rlhf.generation.sources[${i}]: ${(e as Error).message}`);
+      problems.push(`rlhf.generation.sources ("${cfg.id}"): ${(e as Error).message}`);
     }
   }
-  sources.push(...(await languageModelSources(s.languageModelSelectors)));
+  const taken = new Set(sources.map((x) => x.id));
+  for (const lm of await languageModelSources(s.languageModelSelectors, { idleTimeoutMs: s.idleTimeoutMs })) {
+    if (taken.has(lm.id)) {
+      problems.push(`rlhf.generation.languageModels: ${lm.label} has the same id as a configured source ("${lm.id}"); it is skipped`);
+      continue;
+    }
+    taken.add(lm.id);
+    sources.push(lm);
+  }
   return { sources, problems };
+}
+
+/** Problems with some sources while others are usable: say so once, without blocking the run. */
+function reportProblems(host: HostContext, problems: string[]): void {
+  if (problems.length === 0) return;
+  const aboutKey = problems.some((p) => p.includes('RLHF: Set API Key'));
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more in the log)` : '';
+  const actions = aboutKey ? ['Set API Key…', 'Show Log'] : ['Open Settings', 'Show Log'];
+  void vscode.window.showWarningMessage(`RLHF Review: ${problems[0]}${more}`, ...actions).then((pick) => {
+    if (pick === 'Set API Key…') void vscode.commands.executeCommand('rlhf.setApiKey');
+    if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'rlhf.generation');
+    if (pick === 'Show Log') host.log.show();
+  });
 }
 
 function gitInfo(cwd: string): Promise<{ repository?: string; commit?: string }> {
@@ -83,6 +110,7 @@ export function registerGenerate(host: HostContext): void {
       const s = settings();
       const { sources, problems } = await configuredSources(host, s);
       for (const p of problems) log.error(p);
+      if (sources.length > 0) reportProblems(host, problems);
       if (sources.length === 0) {
         void vscode.window
           .showErrorMessage(
@@ -202,9 +230,11 @@ async function pickSnippet(which: string): Promise<string | undefined> {
 /** Streams candidates from every source into the panel, then queues the item for review. */
 async function generateInto(host: HostContext, prompt: Prompt, sources: CandidateSource[], total: number): Promise<string | undefined> {
   const { log, store } = host;
-  const { gatherCandidates, queueItemFrom, samplesPerSource } = await generation();
-  const counts = samplesPerSource(total, sources.length);
-  const active = sources.map((s, i) => ({ source: s, n: counts[i] })).filter((x) => x.n > 0);
+  const { gatherCandidates, queueItemFrom, planSamples } = await generation();
+  // Every usable source is asked at least once: more sources than candidates raises the count.
+  const plan = planSamples(total, sources.length);
+  const active = sources.map((s, i) => ({ source: s, n: plan.perSource[i] }));
+  if (plan.raised) log.info(`Asking for ${plan.total} candidates instead of ${total}: one from each of the ${sources.length} sources.`);
   const liveId = `gen-${crypto.randomUUID()}`;
   // Placeholders, one per expected sample, filled in as deltas arrive.
   const live: QueueItem = {
@@ -227,8 +257,12 @@ async function generateInto(host: HostContext, prompt: Prompt, sources: Candidat
     } else if (ev.type === 'error') {
       log.error(`Source ${ev.sourceId} failed: ${ev.error.message}`);
       for (const c of live.candidates) if (c.source === ev.sourceId) state[c.id] = { error: ev.error.message };
+    } else if (ev.type === 'sampleError') {
+      // One sample of several failed (logged with the warning that follows); the others go on.
+      const id = `${ev.sourceId}#${ev.index}`;
+      if (state[id]) state[id] = { error: ev.error.message };
     } else if (ev.type === 'done') {
-      ev.candidates.forEach((_, k) => (state[`${ev.sourceId}#${k}`] = {}));
+      for (const c of live.candidates) if (c.source === ev.sourceId && !state[c.id]?.error) state[c.id] = {};
     } else if (ev.type === 'warning') {
       log.warn(`Source ${ev.sourceId}: ${ev.message}`);
     } else if (ev.type === 'retry') {
@@ -239,7 +273,7 @@ async function generateInto(host: HostContext, prompt: Prompt, sources: Candidat
 
   let cancelled = false;
   const results: SourceResult[] = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `RLHF: asking ${active.length} source(s) for ${total} candidates`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `RLHF: asking ${active.length} source(s) for ${plan.total} candidates`, cancellable: true },
       async (_progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => {

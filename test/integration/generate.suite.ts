@@ -121,6 +121,46 @@ describe('Compare Responses against an OpenAI-compatible server', () => {
     }
   });
 
+  it('asks every configured source, even with more sources than candidates', async () => {
+    await cfg().update('candidates', 2, vscode.ConfigurationTarget.Workspace);
+    await cfg().update(
+      'sources',
+      [
+        { id: 'first', baseUrl: server.url, model: 'model-a' },
+        { id: 'second', baseUrl: server.url, model: 'model-b' },
+        { id: 'third', baseUrl: server.url, model: 'model-c' },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const { storeDir } = await api();
+    const itemId = (await vscode.commands.executeCommand('rlhf.compareResponses', 'Three sources')) as string;
+    assert.ok(itemId, 'no item id returned');
+    const item = queueItems(storeDir).find((i) => i.id === itemId)!;
+    assert.equal(item.candidates.length, 3);
+    assert.deepEqual(item.candidates.map((c) => c.source).sort(), ['first', 'second', 'third']);
+  });
+
+  it('ignores an API key written in settings: never sent, never stored, and the source still runs', async () => {
+    const key = 'sk-in-settings-LEAK-424242';
+    await cfg().update('candidates', 2, vscode.ConfigurationTarget.Workspace);
+    await cfg().update(
+      'sources',
+      [{ id: 'leaky', baseUrl: server.url, model: 'leaky-model', apiKey: key, headers: { Authorization: `Bearer ${key}`, 'api-key': key, 'X-Title': 'rlhf-review' } }],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const { storeDir } = await api();
+    const itemId = (await vscode.commands.executeCommand('rlhf.compareResponses', 'Keys stay out of settings')) as string;
+    assert.ok(itemId, 'no item id returned');
+    const sent = server.chatRequests().filter((r) => r.body?.model === 'leaky-model');
+    assert.equal(sent.length, 2);
+    for (const r of sent) {
+      assert.equal(r.headers.authorization, undefined, 'the settings key was sent as Authorization');
+      assert.equal(r.headers['api-key'], undefined, 'the settings key was sent as api-key');
+      assert.equal(r.headers['x-title'], 'rlhf-review', 'a harmless custom header was dropped');
+    }
+    assert.ok(!fs.readFileSync(path.join(storeDir, 'queue.jsonl'), 'utf8').includes(key), 'the store contains the settings key');
+  });
+
   it('uses the API key from secret storage and never writes it to settings or the store', async () => {
     const keyed = await startChatServer({ apiKey: 'sk-test-secret-123' });
     try {

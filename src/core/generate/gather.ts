@@ -2,8 +2,7 @@
 // error (for its own column); the others still finish.
 import * as crypto from 'node:crypto';
 import type { Origin, Prompt, QueueItem } from '../records';
-import { asGenerationError } from './openaiCompatible';
-import type { CandidateSource, ChatMessage, GatherEvent, GeneratedCandidate, SourceResult } from './types';
+import { asGenerationError, type CandidateSource, type ChatMessage, type GatherEvent, type GeneratedCandidate, type SourceResult } from './types';
 
 export interface GatherOptions {
   /** Samples per source (default 1). */
@@ -41,6 +40,7 @@ export async function gatherCandidates(sources: CandidateSource[], prompt: Promp
               emit({ type: 'warning', sourceId: src.id, message });
             },
             onRetry: (r) => emit({ type: 'retry', sourceId: src.id, ...r }),
+            onSampleError: (index, error) => emit({ type: 'sampleError', sourceId: src.id, index, error }),
           },
         );
         emit({ type: 'done', sourceId: src.id, candidates });
@@ -79,4 +79,25 @@ export function queueItemFrom(
 /** Spreads `total` samples over the sources round-robin (2 sources, 2 candidates: one each). */
 export function samplesPerSource(total: number, sources: number): number[] {
   return Array.from({ length: sources }, (_, i) => Math.floor(total / sources) + (i < total % sources ? 1 : 0));
+}
+
+export interface SamplePlan {
+  /** Candidates actually asked for: the requested count, raised to one per source. */
+  total: number;
+  /** Samples per source, in source order; every source gets at least one. */
+  perSource: number[];
+  /** True when `total` is more than was requested (more sources than candidates). */
+  raised: boolean;
+}
+
+/**
+ * How many samples each usable source is asked for. Every source contributes at least one
+ * candidate (3 sources with 2 candidates requested: 3 candidates, one each), so no configured
+ * source is silently left out; the rest are spread round-robin as `samplesPerSource` does.
+ */
+export function planSamples(requested: number, sources: number): SamplePlan {
+  if (sources <= 0) return { total: 0, perSource: [], raised: false };
+  const want = Number.isFinite(requested) ? Math.max(1, Math.floor(requested)) : 1;
+  const total = Math.max(want, sources);
+  return { total, perSource: samplesPerSource(total, sources), raised: total > want };
 }

@@ -2,5 +2,7 @@ export * from './types';
 export * from './prompt';
 export * from './openaiCompatible';
 export * from './gather';
+export * from './samples';
+export * from './settings';
 export { SseParser } from './sse';
-export { redact, parseRetryAfter, backoffDelay } from './util';
+export { redact, parseRetryAfter, backoffDelay, withIdleTimeout, IdleTimeoutError } from './util';

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { describeZodError, type Candidate } from '../records';
 import { buildChatMessages } from './prompt';
 import { SseParser } from './sse';
+import { runSamples } from './samples';
 import {
+  asGenerationError,
   GenerationError,
   newCandidateId,
   type CandidateSource,
@@ -18,17 +20,27 @@ import {
   type GenerationErrorInit,
   type SamplingParams,
 } from './types';
-import { backoffDelay, parseRetryAfter, redact, sleep, snippet } from './util';
+import { backoffDelay, fmtMs, parseRetryAfter, redact, sleep, snippet } from './util';
 
 export const OpenAICompatibleConfigSchema = z.object({
   id: z.string().min(1, 'id must not be empty'),
   label: z.string().optional(),
   baseUrl: z.string().regex(/^https?:\/\/\S+$/i, 'baseUrl must be an http(s) URL, e.g. http://localhost:11434/v1'),
   model: z.string().min(1, 'model must not be empty'),
+  /**
+   * Sent as `Authorization: Bearer <key>` (or in `apiKeyHeader`). The extension fills it from
+   * secret storage only ("RLHF: Set API Key…"); `parseSourceSettings` drops it from settings.
+   */
   apiKey: z.string().optional(),
+  /** Header that carries the key instead of `Authorization: Bearer` (e.g. Azure's `api-key`): the raw key is sent. */
+  apiKeyHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'apiKeyHeader must be an HTTP header name, e.g. api-key')
+    .optional(),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   max_tokens: z.number().int().positive().optional(),
+  /** Sample k of several parallel requests is sent seed + k (recorded per candidate); with `n`, one seed. */
   seed: z.number().int().optional(),
   /** Stream with SSE (default true). */
   stream: z.boolean().optional(),
@@ -38,9 +50,13 @@ export const OpenAICompatibleConfigSchema = z.object({
   /** System prompt override ('' = none). */
   system: z.string().optional(),
   includeFileContent: z.boolean().optional(),
-  /** Max wait for response headers (for JSON responses: for the whole answer). Default 120 s. */
+  /**
+   * Default 120 s. For a streamed (SSE) answer: the wait for the response headers, after which
+   * only `idleTimeoutMs` applies however long the stream runs. For a JSON answer (`stream:
+   * false`, a server that ignores `stream`, an error body): the limit for the whole response.
+   */
   timeoutMs: z.number().int().positive().optional(),
-  /** A body that stops delivering bytes for this long is cut off. Default 30 s. */
+  /** A streamed (SSE) body that delivers no byte for this long is cut off. Default 30 s. */
   idleTimeoutMs: z.number().int().positive().optional(),
   /** Retries after the first attempt, on 429, 5xx and dropped connections. Default 3. */
   retries: z.number().int().min(0).max(10).optional(),
@@ -101,11 +117,19 @@ export class OpenAICompatibleSource implements CandidateSource {
   }
 
   get params(): SamplingParams {
+    return this.paramsFor(0);
+  }
+
+  /**
+   * Sampling parameters of the request whose first candidate has index `indexBase`: parallel
+   * samples of one source get distinct seeds (seed + index), or they would all be the same answer.
+   */
+  paramsFor(indexBase: number): SamplingParams {
     const p: SamplingParams = {};
     if (this.cfg.temperature !== undefined) p.temperature = this.cfg.temperature;
     if (this.cfg.top_p !== undefined) p.top_p = this.cfg.top_p;
     if (this.cfg.max_tokens !== undefined) p.max_tokens = this.cfg.max_tokens;
-    if (this.cfg.seed !== undefined) p.seed = this.cfg.seed;
+    if (this.cfg.seed !== undefined) p.seed = this.cfg.seed + indexBase;
     return p;
   }
 
@@ -134,18 +158,15 @@ export class OpenAICompatibleSource implements CandidateSource {
     if (n === 1) return (await this.withRetry(messages, 1, 0, opts)).candidates;
 
     const first = got.length;
-    const settled = await Promise.allSettled(
-      Array.from({ length: n - first }, (_, i) => this.withRetry(messages, 1, first + i, opts)),
-    );
-    const out: GeneratedCandidate[] = [...got];
-    const failures: GenerationError[] = [];
-    for (const s of settled) {
-      if (s.status === 'fulfilled') out.push(...s.value.candidates);
-      else failures.push(asGenerationError(s.reason, this.id, opts.signal));
-    }
-    if (out.length === 0) throw failures[0];
-    for (const f of failures) opts.onWarning?.(`one of ${n} samples failed: ${f.message}`);
-    return out;
+    const indexes = Array.from({ length: n - first }, (_, i) => first + i);
+    return runSamples(indexes, async (index) => (await this.withRetry(messages, 1, index, opts)).candidates, {
+      sourceId: this.id,
+      of: n,
+      have: got,
+      signal: opts.signal,
+      onWarning: opts.onWarning,
+      onSampleError: opts.onSampleError,
+    });
   }
 
   private async withRetry(messages: ChatMessage[], n: number, indexBase: number, opts: GenerateOptions): Promise<AttemptResult> {
@@ -184,7 +205,8 @@ export class OpenAICompatibleSource implements CandidateSource {
 
   private async attempt(messages: ChatMessage[], n: number, indexBase: number, opts: GenerateOptions): Promise<AttemptResult> {
     const stream = this.cfg.stream ?? true;
-    const body: Record<string, unknown> = { model: this.cfg.model, messages, ...this.params };
+    const params = this.paramsFor(indexBase);
+    const body: Record<string, unknown> = { model: this.cfg.model, messages, ...params };
     if (n > 1) body.n = n;
     body.stream = stream;
     if (stream) body.stream_options = { include_usage: true };
@@ -194,7 +216,10 @@ export class OpenAICompatibleSource implements CandidateSource {
       Accept: stream ? 'text/event-stream' : 'application/json',
       ...(this.cfg.headers ?? {}),
     };
-    if (this.cfg.apiKey) headers.Authorization = `Bearer ${this.cfg.apiKey}`;
+    if (this.cfg.apiKey) {
+      if (this.cfg.apiKeyHeader) headers[this.cfg.apiKeyHeader] = this.cfg.apiKey;
+      else headers.Authorization = `Bearer ${this.cfg.apiKey}`;
+    }
 
     const timeoutMs = this.cfg.timeoutMs ?? 120_000;
     const idleMs = this.cfg.idleTimeoutMs ?? 30_000;
@@ -202,12 +227,15 @@ export class OpenAICompatibleSource implements CandidateSource {
     const onUserAbort = () => controller.abort();
     if (opts.signal?.aborted) throw this.err(`${this.label}: cancelled`, { kind: 'aborted' });
     opts.signal?.addEventListener('abort', onUserAbort, { once: true });
+    // Until the headers arrive, this timer aborts the request. After them a stream is watched by
+    // the idle timeout only; any other body must be complete by the same deadline (consume()).
     let headerTimedOut = false;
     const headerTimer = setTimeout(() => {
       headerTimedOut = true;
       controller.abort();
     }, timeoutMs);
     const start = performance.now();
+    const remaining = () => Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
 
     try {
       let res: AxiosResponse<Readable>;
@@ -217,7 +245,7 @@ export class OpenAICompatibleSource implements CandidateSource {
           responseType: 'stream',
           signal: controller.signal,
           validateStatus: () => true,
-          timeout: 0, // our own timers: header timeout above, idle timeout on the body
+          timeout: 0, // our own timers: the deadline above, then idle timeout or deadline on the body
           maxRedirects: 0,
         });
       } catch (e) {
@@ -232,18 +260,19 @@ export class OpenAICompatibleSource implements CandidateSource {
         clearTimeout(headerTimer);
       }
 
-      const readOpts = { idleMs, signal: opts.signal };
+      // A whole-response body (JSON, error) has what is left of timeoutMs; a stream has idleMs per byte.
+      const wholeOpts: ReadOpts = { deadlineMs: remaining(), timeoutMs, signal: opts.signal };
       if (res.status < 200 || res.status >= 300) {
-        const text = await this.readAll(res.data, readOpts, MAX_ERROR_BODY).catch(() => '');
+        const text = await this.readAll(res.data, wholeOpts, MAX_ERROR_BODY).catch(() => '');
         throw this.httpError(res.status, text, headerValue(res.headers['retry-after']));
       }
       const ctype = headerValue(res.headers['content-type']) ?? '';
       if (stream && ctype.includes('text/event-stream')) {
-        return await this.readSse(res.data, n, indexBase, start, opts, readOpts);
+        return await this.readSse(res.data, n, indexBase, start, params, opts, { idleMs, signal: opts.signal });
       }
       // Some servers answer a streaming request with plain JSON; accept it.
-      const text = await this.readAll(res.data, readOpts, Infinity);
-      return this.fromJson(text, n, indexBase, start, opts);
+      const text = await this.readAll(res.data, wholeOpts, Infinity);
+      return this.fromJson(text, n, indexBase, start, params, opts);
     } finally {
       clearTimeout(headerTimer);
       opts.signal?.removeEventListener('abort', onUserAbort);
@@ -255,6 +284,7 @@ export class OpenAICompatibleSource implements CandidateSource {
     n: number,
     indexBase: number,
     start: number,
+    params: SamplingParams,
     opts: GenerateOptions,
     readOpts: ReadOpts,
   ): Promise<AttemptResult> {
@@ -327,10 +357,10 @@ export class OpenAICompatibleSource implements CandidateSource {
       opts.onWarning?.(`${this.label}: the stream ended without "data: [DONE]"; every choice had finished, so it was kept`);
     }
     if (choices.size === 0) throw this.err(`${this.label}: the stream carried no choices`, { kind: 'protocol' });
-    return { candidates: this.toCandidates(choices, n, indexBase, start, model, usage) };
+    return { candidates: this.toCandidates(choices, n, indexBase, start, params, model, usage) };
   }
 
-  private fromJson(text: string, n: number, indexBase: number, start: number, opts: GenerateOptions): AttemptResult {
+  private fromJson(text: string, n: number, indexBase: number, start: number, params: SamplingParams, opts: GenerateOptions): AttemptResult {
     let json: JsonCompletion;
     try {
       json = JSON.parse(text) as JsonCompletion;
@@ -354,7 +384,7 @@ export class OpenAICompatibleSource implements CandidateSource {
       if (st.text) opts.onDelta?.(indexBase + idx, st.text);
     });
     const model = typeof json.model === 'string' && json.model ? json.model : undefined;
-    return { candidates: this.toCandidates(choices, n, indexBase, start, model, json.usage ? readUsage(json.usage) : undefined) };
+    return { candidates: this.toCandidates(choices, n, indexBase, start, params, model, json.usage ? readUsage(json.usage) : undefined) };
   }
 
   private toCandidates(
@@ -362,11 +392,11 @@ export class OpenAICompatibleSource implements CandidateSource {
     n: number,
     indexBase: number,
     start: number,
+    params: SamplingParams,
     model: string | undefined,
     usage: Usage | undefined,
   ): GeneratedCandidate[] {
     const end = performance.now();
-    const params = this.params;
     return [...choices.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([idx, st]) => {
@@ -403,8 +433,14 @@ export class OpenAICompatibleSource implements CandidateSource {
     if (e instanceof GenerationError) return e;
     if (e instanceof IdleTimeout) {
       return this.err(
-        `${this.label}: the response stalled: no data for ${fmtMs(readOpts.idleMs)} (idle timeout); the stream was cut off`,
+        `${this.label}: the response stalled: no data for ${fmtMs(readOpts.idleMs ?? 0)} (idle timeout); the stream was cut off`,
         { kind: 'idle' },
+      );
+    }
+    if (e instanceof DeadlineTimeout) {
+      return this.err(
+        `${this.label}: no complete response from ${this.url} within ${fmtMs(readOpts.timeoutMs ?? readOpts.deadlineMs ?? 0)} (request timeout)`,
+        { kind: 'timeout' },
       );
     }
     if (readOpts.signal?.aborted) return this.err(`${this.label}: cancelled`, { kind: 'aborted' });
@@ -472,7 +508,7 @@ export class OpenAICompatibleSource implements CandidateSource {
   /** The API key and any credential-looking custom header values. */
   private get secrets(): string[] {
     const out = this.cfg.apiKey ? [this.cfg.apiKey] : [];
-    for (const [k, v] of Object.entries(this.cfg.headers ?? {})) if (/key|token|auth|secret/i.test(k)) out.push(v);
+    for (const [k, v] of Object.entries(this.cfg.headers ?? {})) if (isCredentialHeader(k)) out.push(v);
     return out;
   }
 
@@ -494,33 +530,38 @@ export function isNRejection(e: GenerationError): boolean {
   return /(^|[^\w.'-])['"`]?n['"`]?([^\w'-]|$)/.test(msg) || /\bchoices?\b/i.test(msg);
 }
 
-/** Wraps anything thrown into a GenerationError (used by gatherCandidates for foreign sources too). */
-export function asGenerationError(e: unknown, sourceId: string, signal?: AbortSignal): GenerationError {
-  if (e instanceof GenerationError) return e;
-  if (signal?.aborted) return new GenerationError('cancelled', { kind: 'aborted', sourceId });
-  const message = e instanceof Error ? e.message : String(e);
-  return new GenerationError(message, { kind: 'other', sourceId });
+/** A header name that carries credentials (Authorization, api-key, X-Auth-Token, Cookie, …). */
+export function isCredentialHeader(name: string): boolean {
+  return /auth|key|token|secret|passw|cookie|credential|session/i.test(name);
 }
 
 interface ReadOpts {
-  idleMs: number;
+  /** Cut the body off when no byte arrives for this long (streams). */
+  idleMs?: number;
+  /** Cut the body off when it has not ended within this long (whole responses). */
+  deadlineMs?: number;
+  /** The configured timeoutMs, for the message when the deadline passes. */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
 class IdleTimeout extends Error {}
+class DeadlineTimeout extends Error {}
 
 /**
  * Feeds a body stream to `onChunk` until it ends, `onChunk` returns true (stop early), the
- * signal aborts, or no byte arrives for `idleMs`.
+ * signal aborts, no byte arrives for `idleMs`, or `deadlineMs` passes.
  */
-function consume(body: Readable, { idleMs, signal }: ReadOpts, onChunk: (b: Buffer) => boolean): Promise<void> {
+function consume(body: Readable, { idleMs, deadlineMs, signal }: ReadOpts, onChunk: (b: Buffer) => boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    const deadline = deadlineMs === undefined ? undefined : setTimeout(() => finish(new DeadlineTimeout()), deadlineMs);
     const finish = (err?: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
       body.removeListener('data', onData);
       if (err !== undefined) {
@@ -529,6 +570,7 @@ function consume(body: Readable, { idleMs, signal }: ReadOpts, onChunk: (b: Buff
       } else resolve();
     };
     const arm = () => {
+      if (idleMs === undefined) return;
       clearTimeout(timer);
       timer = setTimeout(() => finish(new IdleTimeout()), idleMs);
     };
@@ -565,10 +607,6 @@ function readUsage(u: { prompt_tokens?: unknown; completion_tokens?: unknown }):
   if (typeof u.prompt_tokens === 'number') out.promptTokens = u.prompt_tokens;
   if (typeof u.completion_tokens === 'number') out.completionTokens = u.completion_tokens;
   return out;
-}
-
-function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
 }
 
 interface StreamChunk {

@@ -31,6 +31,11 @@ export interface GenerateOptions {
   /** Non-fatal problems (malformed stream chunk, one of several samples failed, retry). */
   onWarning?: (message: string) => void;
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * One of several samples failed while the others go on (`index` as in `onDelta`). The source
+   * still resolves with the samples that arrived, or rejects when none did.
+   */
+  onSampleError?: (index: number, error: GenerationError) => void;
 }
 
 export interface RetryInfo {
@@ -104,12 +109,21 @@ export class GenerationError extends Error {
   }
 }
 
+/** Wraps anything thrown into a GenerationError (used by gatherCandidates for foreign sources too). */
+export function asGenerationError(e: unknown, sourceId: string, signal?: AbortSignal): GenerationError {
+  if (e instanceof GenerationError) return e;
+  if (signal?.aborted) return new GenerationError('cancelled', { kind: 'aborted', sourceId });
+  const message = e instanceof Error ? e.message : String(e);
+  return new GenerationError(message, { kind: 'other', sourceId });
+}
+
 /** Events of one `gatherCandidates` run, tagged with the source they belong to. */
 export type GatherEvent =
   | { type: 'start'; sourceId: string }
   | { type: 'delta'; sourceId: string; index: number; text: string }
   | { type: 'warning'; sourceId: string; message: string }
   | { type: 'retry'; sourceId: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'sampleError'; sourceId: string; index: number; error: GenerationError }
   | { type: 'done'; sourceId: string; candidates: GeneratedCandidate[] }
   | { type: 'error'; sourceId: string; error: GenerationError };
 

@@ -48,3 +48,56 @@ export function snippet(text: string, max = 120): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? one.slice(0, max) + '…' : one;
 }
+
+export function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}
+
+/** Thrown by `withIdleTimeout` when the source sent nothing for `idleMs`. */
+export class IdleTimeoutError extends Error {
+  constructor(readonly idleMs: number) {
+    super(`no data for ${fmtMs(idleMs)} (idle timeout)`);
+    this.name = 'IdleTimeoutError';
+  }
+}
+
+/**
+ * Iterates `source`, failing with IdleTimeoutError when the next item takes longer than
+ * `idleMs` (the clock restarts on every item). `onIdle` runs first, to cancel the producer.
+ */
+export async function* withIdleTimeout<T>(source: AsyncIterable<T>, idleMs: number, onIdle?: () => void): AsyncGenerator<T, void, undefined> {
+  const it = source[Symbol.asyncIterator]();
+  let completed = false;
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new IdleTimeoutError(idleMs)), idleMs);
+      });
+      let r: IteratorResult<T>;
+      try {
+        r = await Promise.race([it.next(), idle]);
+      } catch (e) {
+        if (e instanceof IdleTimeoutError) {
+          try {
+            onIdle?.();
+          } catch {
+            // cancelling is best effort
+          }
+        }
+        completed = true; // a failed or abandoned iterator is not asked to return
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (r.done) {
+        completed = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    // The consumer stopped early (break/throw): let the producer clean up, without waiting on it.
+    if (!completed) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
+}

@@ -81,6 +81,33 @@ describe('chat completions test server contract', () => {
     expect(noUsage.text).not.toContain('"usage"');
   });
 
+  it('ends a failed stream at its error chunk: no finish chunks, no usage, no [DONE]', async () => {
+    const r = await post({ model: 'test-stream-error', messages: user, stream: true, stream_options: { include_usage: true } });
+    expect(r.status).toBe(200);
+    const datas = r.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+    const last = JSON.parse(datas.at(-1)!);
+    expect(last.error).toEqual({ message: 'The model crashed while generating.', type: 'server_error', param: null, code: null });
+    expect(datas).not.toContain('[DONE]');
+    const before = datas.slice(0, -1).map((d) => JSON.parse(d));
+    expect(before.length).toBeGreaterThan(1);
+    expect(before.every((c) => c.choices.every((ch: { finish_reason: unknown }) => ch.finish_reason === null))).toBe(true);
+    expect(before.every((c) => c.usage === null)).toBe(true);
+  });
+
+  it('test-jsonslow sends the JSON headers at once and the body later', async () => {
+    const t0 = Date.now();
+    const res = await fetch(server.url + '/chat/completions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer sk-test-secret-123' },
+      body: JSON.stringify({ model: 'test-jsonslow-800', messages: user }),
+    });
+    const headersAt = Date.now() - t0;
+    const j = (await res.json()) as { choices: unknown[] };
+    expect(headersAt).toBeLessThan(600);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(790);
+    expect(j.choices).toHaveLength(1);
+  });
+
   it('records requests and can refuse n when told to', async () => {
     server.reset();
     server.control({ supportsN: false });

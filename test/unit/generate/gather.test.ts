@@ -100,3 +100,44 @@ describe('samplesPerSource', () => {
     for (let t = 2; t < 9; t++) for (let s = 1; s < 5; s++) expect(samplesPerSource(t, s).reduce((a, b) => a + b, 0)).toBe(t);
   });
 });
+
+describe('planSamples', () => {
+  it('asks every usable source at least once, raising the total when sources outnumber candidates', async () => {
+    const { planSamples } = await import('../../../src/core/generate/gather');
+    // The case that used to drop the third source silently.
+    expect(planSamples(2, 3)).toEqual({ total: 3, perSource: [1, 1, 1], raised: true });
+    expect(planSamples(2, 5)).toEqual({ total: 5, perSource: [1, 1, 1, 1, 1], raised: true });
+    expect(planSamples(2, 1)).toEqual({ total: 2, perSource: [2], raised: false });
+    expect(planSamples(2, 2)).toEqual({ total: 2, perSource: [1, 1], raised: false });
+    expect(planSamples(5, 2)).toEqual({ total: 5, perSource: [3, 2], raised: false });
+    expect(planSamples(2, 0)).toEqual({ total: 0, perSource: [], raised: false });
+    for (let t = 1; t < 9; t++)
+      for (let s = 1; s < 10; s++) {
+        const p = planSamples(t, s);
+        expect(p.perSource).toHaveLength(s);
+        expect(p.perSource.every((k) => k >= 1)).toBe(true);
+        expect(p.perSource.reduce((a, b) => a + b, 0)).toBe(p.total);
+        expect(p.total).toBe(Math.max(t, s));
+        expect(p.raised).toBe(s > t);
+      }
+  });
+});
+
+describe('gatherCandidates: per-sample failures', () => {
+  it('forwards a failed sample of several as a sampleError event while the other samples arrive', async () => {
+    server.reset();
+    const events: GatherEvent[] = [];
+    // The first request of this model gets a 500 (no retries): one of three parallel samples fails.
+    const [r] = await gatherCandidates([mk('flaky', 'test-500-1')], prompt, { n: 3, onEvent: (e) => events.push(e) });
+    if (!r.ok) throw new Error(`source failed: ${r.error.message}`);
+    expect(r.candidates).toHaveLength(2);
+    const sampleErrors = events.filter((e): e is Extract<GatherEvent, { type: 'sampleError' }> => e.type === 'sampleError');
+    expect(sampleErrors).toHaveLength(1);
+    expect(sampleErrors[0].sourceId).toBe('flaky');
+    expect([0, 1, 2]).toContain(sampleErrors[0].index);
+    expect(sampleErrors[0].error.status).toBe(500);
+    expect(r.warnings.join('\n')).toMatch(/sample \d of 3 failed: .*HTTP 500/);
+    // The failure is reported before the source is done.
+    expect(events.findIndex((e) => e.type === 'sampleError')).toBeLessThan(events.findIndex((e) => e.type === 'done'));
+  });
+});

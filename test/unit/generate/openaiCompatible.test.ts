@@ -153,10 +153,24 @@ describe('OpenAICompatibleSource: streaming', () => {
     expect(c.warnings[0]).toMatch(/malformed stream chunk #\d+ .*invalid JSON.*data: \{"id":"chatcmpl-1"/);
   });
 
-  it('surfaces an error chunk sent mid-stream', async () => {
-    const e = await failure(source('test-stream-error').generate({ prompt }));
+  it('surfaces an error chunk sent mid-stream (the stream ends there, with no [DONE])', async () => {
+    const c = collect();
+    const e = await failure(source('test-stream-error').generate({ prompt }, c.opts));
     expect(e.kind).toBe('protocol');
-    expect(e.message).toMatch(/The model crashed while generating/);
+    expect(e.type).toBe('server_error');
+    expect(e.message).toMatch(/error in stream chunk #\d+ \(server_error\): The model crashed while generating/);
+    // Not mistaken for a dropped connection (which would be retried) nor kept as a short answer.
+    expect(e.retryable).toBe(false);
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(c.deltas.length).toBeGreaterThan(0); // what streamed before the error was shown
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('streams longer than timeoutMs are fine: after the headers only the idle timeout applies', async () => {
+    // ~10 chunks 40 ms apart: the whole stream takes far longer than the 150 ms request timeout.
+    const [cand] = await source('test-slow-40', { timeoutMs: 150, idleTimeoutMs: 400 }).generate({ prompt });
+    expect(cand.text).toContain('done');
+    expect(cand.latencyMs).toBeGreaterThan(150);
   });
 
   it('cuts off a hung stream after the idle timeout with a clear error', async () => {
@@ -209,6 +223,62 @@ describe('OpenAICompatibleSource: streaming', () => {
   });
 });
 
+describe('OpenAICompatibleSource: seeds of parallel samples', () => {
+  beforeEach(() => serve());
+
+  it('sends seed + k to parallel sample k and records the seed each candidate was made with', async () => {
+    const cands = await source('m', { seed: 7, temperature: 0.8 }).generate({ prompt, n: 3 });
+    const sent = server.chatRequests().map((r) => r.body.seed).sort();
+    expect(sent).toEqual([7, 8, 9]);
+    expect(cands.map((c) => c.params)).toEqual([7, 8, 9].map((seed) => ({ temperature: 0.8, seed })));
+    // The server's answer names the seed it got: each candidate carries its own.
+    for (const c of cands) expect(c.text).toContain(`seed ${c.params!.seed}:`);
+  });
+
+  it('one request with n keeps the one seed; filling in after a short n answer continues at seed + k', async () => {
+    const withN = await source('m', { seed: 7, supportsN: true }).generate({ prompt, n: 3 });
+    expect(server.chatRequests().map((r) => r.body.seed)).toEqual([7]);
+    expect(withN.map((c) => c.params?.seed)).toEqual([7, 7, 7]);
+    server.reset();
+    const filled = await source('test-ignore-n', { seed: 7, supportsN: true }).generate({ prompt, n: 3 });
+    expect(server.chatRequests()[0].body).toMatchObject({ n: 3, seed: 7 });
+    expect(server.chatRequests().slice(1).map((r) => r.body.seed).sort()).toEqual([8, 9]);
+    expect(filled.map((c) => c.params?.seed).sort()).toEqual([7, 8, 9]);
+  });
+
+  it('a single sample and a source without a seed are unchanged; a retried sample keeps its seed', async () => {
+    const [one] = await source('m', { seed: 7 }).generate({ prompt });
+    expect(one.params).toEqual({ seed: 7 });
+    const none = await source('m').generate({ prompt, n: 2 });
+    expect(none.every((c) => c.params === undefined)).toBe(true);
+    server.reset();
+    await source('test-500-1', { seed: 3 }).generate({ prompt, n: 2 });
+    const seeds = server.chatRequests().map((r) => [r.status, r.body.seed]);
+    const failed = seeds.find(([st]) => st === 500)!;
+    // The 500'd sample was retried with the same seed; in all, seeds 3 and 4 succeeded.
+    expect(seeds.filter(([st, sd]) => st === 200 && sd === failed[1])).toHaveLength(1);
+    expect(seeds.filter(([st]) => st === 200).map(([, sd]) => sd).sort()).toEqual([3, 4]);
+  });
+});
+
+describe('OpenAICompatibleSource: timeoutMs', () => {
+  beforeEach(() => serve());
+
+  it('bounds a whole JSON answer, not just its headers', async () => {
+    const t0 = Date.now();
+    // Headers at once, the body after 1.5 s: the 300 ms timeout must still cut it off.
+    const e = await failure(source('test-jsonslow-1500', { stream: false, timeoutMs: 300, idleTimeoutMs: 10_000, retries: 0 }).generate({ prompt }));
+    expect(e.kind).toBe('timeout');
+    expect(e.message).toMatch(/no complete response from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions within 300 ms \(request timeout\)/);
+    expect(Date.now() - t0).toBeLessThan(1400);
+  });
+
+  it('a JSON answer within timeoutMs is not cut off by the (stream) idle timeout', async () => {
+    const [cand] = await source('test-jsonslow-300', { stream: false, timeoutMs: 3000, idleTimeoutMs: 100 }).generate({ prompt });
+    expect(cand.text).toContain('Reply 1.0');
+  });
+});
+
 describe('OpenAICompatibleSource: JSON, errors and retries', () => {
   beforeEach(() => serve({ apiKey: 'sk-live-SECRET-0123456789' }));
 
@@ -221,6 +291,15 @@ describe('OpenAICompatibleSource: JSON, errors and retries', () => {
     expect(req.body.stream_options).toBeUndefined();
     expect(req.headers.authorization).toBe('Bearer sk-live-SECRET-0123456789');
     expect(c.deltas).toHaveLength(2);
+  });
+
+  it('sends the key in apiKeyHeader instead of Authorization when configured', async () => {
+    await source('m', { apiKey: 'sk-live-SECRET-0123456789', apiKeyHeader: 'api-key' })
+      .generate({ prompt })
+      .catch(() => undefined); // this server wants Bearer auth: 401, which is fine here
+    const req = server.chatRequests()[0];
+    expect(req.headers['api-key']).toBe('sk-live-SECRET-0123456789');
+    expect(req.headers.authorization).toBeUndefined();
   });
 
   it('does not retry a 401 and never shows the API key', async () => {
