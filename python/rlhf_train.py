@@ -9,13 +9,15 @@ extension can parse it; everything else printed by libraries is plain log text.
 Heavy libraries (torch, transformers, trl, ...) are imported lazily inside functions so the
 argument parsing, data loading and event formatting work (and are tested) without them.
 Launch: python -m accelerate.commands.launch --num_processes N rlhf_train.py --method dpo ...
+(the extension uses accelerate for one GPU too whenever --check-env reports accelerate_launch).
 """
 import argparse
 import importlib
-import importlib.util
 import json
 import math
 import os
+import re
+import shlex
 import signal
 import sys
 import traceback
@@ -24,6 +26,13 @@ METHODS = ("dpo", "reward", "sft", "kto")
 EVENT_KEYS = ("event",)
 REQUIRED_PACKAGES = ("torch", "transformers", "trl", "accelerate", "datasets")
 OPTIONAL_PACKAGES = ("peft", "optimum")
+# The oldest TRL this script runs on: every trainer gets the tokenizer as processing_class
+# (TRL >= 0.12) and SFTConfig takes max_length (TRL >= 0.16; max_seq_length, its old name,
+# is gone since 0.20). --check-env reports an older trl as missing.
+MIN_TRL = "0.16.0"
+ONNX_EXPORTER = "optimum.exporters.onnx"
+# What pip installs for a missing import (optimum's ONNX exporter is an extra).
+PIP_REQUIREMENTS = {"trl": "trl>=" + MIN_TRL, "optimum": "optimum[onnx]"}
 
 # Columns each method needs (TRL dataset formats). Preference data may be standard
 # (strings) or conversational (lists of {role, content}); the prompt may be implicit.
@@ -37,6 +46,10 @@ REQUIRED_COLUMNS = {
 
 class DataError(Exception):
     """Bad training data; the message names the file and line."""
+
+
+class EnvError(Exception):
+    """The Python environment cannot run this method (e.g. no KTOTrainer in this TRL)."""
 
 
 # ---------------------------------------------------------------- events
@@ -264,32 +277,142 @@ def _version(name):
         return None
 
 
-def check_env(need_peft=False):
-    info = {"python": sys.version.split()[0]}
-    missing = []
-    for name in REQUIRED_PACKAGES + OPTIONAL_PACKAGES:
-        present = importlib.util.find_spec(name) is not None
-        info[name] = _version(name) if present else None
-        if not present and (name in REQUIRED_PACKAGES or (name == "peft" and need_peft)):
-            missing.append(name)
-    cuda = 0
-    if info.get("torch"):
-        try:
-            import torch
+def version_tuple(text):
+    """Leading release numbers of a version string: "0.16.0.dev0" -> (0, 16, 0)."""
+    parts = []
+    for piece in re.split(r"[.+-]", str(text)):
+        m = re.match(r"\d+", piece)
+        if not m:
+            break
+        parts.append(int(m.group()))
+        if m.group() != piece:
+            break
+    return tuple(parts + [0] * (3 - len(parts)))
 
+
+def try_import(name):
+    """(module, None) or (None, "ErrorType: message"). Any exception counts: a broken
+    install fails with OSError (a missing CUDA library), RuntimeError, AttributeError..."""
+    try:
+        return importlib.import_module(name), None
+    except Exception as e:
+        return None, "%s: %s" % (type(e).__name__, e)
+
+
+def _not_installed(name, error):
+    return error == "ModuleNotFoundError: No module named '%s'" % name
+
+
+def check_env(need_peft=False, need_onnx=False, importer=try_import):
+    """What --check-env prints (the "env" event), by importing each package for real.
+
+    Keys: python; one per package (its version, or null when it does not import); cuda_devices;
+    accelerate_launch (python -m accelerate.commands.launch can run); onnx_export (null unless
+    need_onnx: whether optimum's ONNX exporter imports); min_trl; missing (pip names to install
+    or repair: required packages that do not import, trl older than min_trl, peft/optimum when
+    needed); errors ({module: "ErrorType: message"} for every import that failed); problems
+    (one readable sentence per entry of missing); fix (a pip command line, or null).
+    """
+    info = {"python": sys.version.split()[0]}
+    missing, problems, errors = [], [], {}
+    modules = {}
+
+    def need(name, why):
+        if name not in missing:
+            missing.append(name)
+        problems.append(why)
+
+    for name in REQUIRED_PACKAGES + OPTIONAL_PACKAGES:
+        mod, err = importer(name)
+        modules[name] = mod
+        info[name] = (getattr(mod, "__version__", None) or _version(name) or "unknown") if mod is not None else None
+        if err is None:
+            continue
+        errors[name] = err
+        if name in REQUIRED_PACKAGES or (name == "peft" and need_peft):
+            if _not_installed(name, err):
+                need(name, "%s is not installed" % name)
+            else:
+                need(name, "%s%s is installed but does not import: %s" % (name, (" " + _version(name)) if _version(name) else "", err))
+    info["min_trl"] = MIN_TRL
+    if info["trl"] and info["trl"] != "unknown" and version_tuple(info["trl"]) < version_tuple(MIN_TRL):
+        need("trl", "trl %s is older than %s, the oldest this script runs on" % (info["trl"], MIN_TRL))
+    launch = False
+    if modules.get("accelerate") is not None:
+        mod, err = importer("accelerate.commands.launch")
+        launch = mod is not None
+        if err:
+            errors["accelerate.commands.launch"] = err
+    info["accelerate_launch"] = launch
+    info["onnx_export"] = None
+    if need_onnx:
+        mod, err = importer(ONNX_EXPORTER)
+        info["onnx_export"] = mod is not None
+        if err:
+            errors[ONNX_EXPORTER] = err
+            need("optimum", "ONNX export needs %s, which does not import: %s" % (ONNX_EXPORTER, err))
+    cuda = 0
+    torch = modules.get("torch")
+    if torch is not None:
+        try:
             cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        except Exception:
+        except Exception as e:
+            errors["torch.cuda"] = "%s: %s" % (type(e).__name__, e)
             cuda = 0
     info["cuda_devices"] = cuda
     info["missing"] = missing
-    info["fix"] = ("%s -m pip install %s" % (os.path.basename(sys.executable) or "python", " ".join(missing))) if missing else None
+    info["errors"] = errors
+    info["problems"] = problems
+    info["fix"] = ("%s -m pip install -U %s" % (shlex.quote(sys.executable or "python3"),
+                                               " ".join(shlex.quote(PIP_REQUIREMENTS.get(m, m)) for m in missing))) if missing else None
     return info
 
 
 # ---------------------------------------------------------------- training
 
 
-def _method_config(args, trl):
+def _attr(module, name):
+    """module.name or None. TRL's lazy module raises RuntimeError (not AttributeError) for a
+    name it declares but cannot import, which getattr(..., None) would let through."""
+    try:
+        return getattr(module, name, None)
+    except Exception:
+        return None
+
+
+def resolve_kto(trl, importer=importlib.import_module):
+    """(KTOTrainer, KTOConfig): from trl, or from trl.experimental.kto, where some TRL
+    releases keep them (KTO moved there for a while before it was stable again)."""
+    trainer, config = _attr(trl, "KTOTrainer"), _attr(trl, "KTOConfig")
+    if trainer is not None and config is not None:
+        return trainer, config
+    try:
+        exp = importer("trl.experimental.kto")
+    except Exception as e:
+        why = "%s: %s" % (type(e).__name__, e)
+    else:
+        trainer, config = _attr(exp, "KTOTrainer"), _attr(exp, "KTOConfig")
+        if trainer is not None and config is not None:
+            return trainer, config
+        why = "trl.experimental.kto has no KTOTrainer/KTOConfig"
+    raise EnvError("this TRL (%s) has no KTO trainer: neither trl.KTOTrainer nor trl.experimental.kto.KTOTrainer "
+                   "is available (%s); install a TRL release with KTO (pip install -U 'trl>=%s')"
+                   % (getattr(trl, "__version__", "unknown version"), why, MIN_TRL))
+
+
+def trainer_classes(args, trl):
+    """(Trainer class, its config class) for --method."""
+    if args.method == "kto":
+        return resolve_kto(trl)
+    names = {"dpo": ("DPOTrainer", "DPOConfig"), "reward": ("RewardTrainer", "RewardConfig"), "sft": ("SFTTrainer", "SFTConfig")}[args.method]
+    found = tuple(_attr(trl, n) for n in names)
+    if None in found:
+        raise EnvError("this TRL (%s) has no %s; install TRL >= %s (pip install -U 'trl>=%s')"
+                       % (getattr(trl, "__version__", "unknown version"), " / ".join(names), MIN_TRL, MIN_TRL))
+    return found
+
+
+def method_config(args, config_cls, has_eval=False):
     common = dict(
         output_dir=args.output,
         num_train_epochs=args.epochs,
@@ -301,16 +424,17 @@ def _method_config(args, trl):
         bf16=args.bf16,
         report_to=[],
         save_strategy="no",
+        max_length=args.max_length,
     )
+    if has_eval:
+        # Without an eval strategy the Trainer never evaluates the eval split. "epoch" runs it
+        # at the end of every epoch, and at the end of a run cut short by --max-steps.
+        common.update(eval_strategy="epoch", per_device_eval_batch_size=args.batch_size)
     if args.lr is not None:
         common["learning_rate"] = args.lr
-    if args.method == "dpo":
-        return trl.DPOConfig(beta=args.beta, max_length=args.max_length, **common)
-    if args.method == "kto":
-        return trl.KTOConfig(beta=args.beta, max_length=args.max_length, **common)
-    if args.method == "reward":
-        return trl.RewardConfig(max_length=args.max_length, **common)
-    return trl.SFTConfig(max_length=args.max_length, **common)
+    if args.method in ("dpo", "kto"):
+        common["beta"] = args.beta
+    return config_cls(**common)
 
 
 def train(args, stop_flag):
@@ -320,6 +444,12 @@ def train(args, stop_flag):
     import transformers
     import trl
 
+    trainer_cls, config_cls = trainer_classes(args, trl)
+    export = args.method == "reward" and args.export_onnx
+    if export:
+        _, err = try_import(ONNX_EXPORTER)
+        if err:
+            emit("warning", message="ONNX export will be skipped: %s does not import (%s); pip install 'optimum[onnx]'" % (ONNX_EXPORTER, err))
     emit("start", method=args.method, model=args.model, train_examples=len(train_rows),
          eval_examples=len(eval_rows or []), dataset_hash=(manifest or {}).get("hash"))
     train_ds = datasets.Dataset.from_list(train_rows)
@@ -338,25 +468,68 @@ def train(args, stop_flag):
 
         peft_config = peft.LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha,
                                       task_type="SEQ_CLS" if args.method == "reward" else "CAUSAL_LM")
-    trainer_cls = {"dpo": trl.DPOTrainer, "kto": trl.KTOTrainer, "reward": trl.RewardTrainer, "sft": trl.SFTTrainer}[args.method]
-    trainer = trainer_cls(model=model, args=_method_config(args, trl), train_dataset=train_ds, eval_dataset=eval_ds,
+    trainer = trainer_cls(model=model, args=method_config(args, config_cls, has_eval=eval_ds is not None),
+                          train_dataset=train_ds, eval_dataset=eval_ds,
                           processing_class=tokenizer, peft_config=peft_config, callbacks=[make_callback(stop_flag)])
     trainer.train()
+    finish(trainer, tokenizer, args, stop_flag)
+
+
+def finish(trainer, tokenizer, args, stop_flag):
+    """Saves the model; on the main process only: the tokenizer, the merged model and ONNX.
+
+    Trainer.save_model runs on every process (under DeepSpeed/FSDP it gathers the sharded
+    weights; it writes on the main process only). Everything after it writes files on the
+    main process alone, once all processes have saved: with several GPUs every rank runs this
+    script, and two ranks writing one folder corrupt it. The others return at once.
+    """
     trainer.save_model(args.output)
+    accelerator = getattr(trainer, "accelerator", None)
+    if accelerator is not None:
+        accelerator.wait_for_everyone()
+        if not accelerator.is_main_process:
+            return None
     tokenizer.save_pretrained(args.output)
-    result = {"output_dir": args.output, "stopped_early": bool(stop_flag.get("stop"))}
+    stopped = bool(stop_flag.get("stop"))
+    result = {"output_dir": args.output, "stopped_early": stopped}
     if args.method == "reward" and args.export_onnx:
-        result["onnx_dir"] = export_onnx(args.output)
+        if stopped:
+            emit("warning", message="run cancelled: skipped the ONNX export")
+        else:
+            source = args.output
+            if args.use_peft:
+                # save_model wrote a LoRA adapter, which the exporter cannot load: export the
+                # base model with the adapter merged in, saved on its own with the tokenizer.
+                source = save_merged(trainer, tokenizer, os.path.join(args.output, "merged"))
+                result["merged_dir"] = source
+            result["onnx_dir"] = export_onnx(source, os.path.join(args.output, "onnx"))
     emit("done", **result)
+    return result
 
 
-def export_onnx(model_dir):
-    """Reward model to ONNX (input_ids, attention_mask → logits [batch, 1]) via optimum."""
-    onnx_dir = os.path.join(model_dir, "onnx")
+def save_merged(trainer, tokenizer, merged_dir):
+    """The trained PEFT model with its adapter merged into the base weights, as a full model."""
+    model = trainer.model
+    accelerator = getattr(trainer, "accelerator", None)
+    if accelerator is not None:
+        model = accelerator.unwrap_model(model)
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    os.makedirs(merged_dir, exist_ok=True)
+    model.save_pretrained(merged_dir)
+    tokenizer.save_pretrained(merged_dir)
+    return merged_dir
+
+
+def export_onnx(model_dir, onnx_dir=None):
+    """Reward model to ONNX (input_ids, attention_mask → logits [batch, 1]) via optimum.
+
+    model_dir must hold a full model (config.json + weights), not a LoRA adapter."""
+    onnx_dir = onnx_dir or os.path.join(model_dir, "onnx")
     try:
         from optimum.exporters.onnx import main_export
-    except ImportError:
-        emit("warning", message="optimum is not installed; skipped ONNX export (pip install optimum[onnx])")
+    except ImportError as e:
+        emit("warning", message="optimum's ONNX exporter does not import (%s); skipped ONNX export (pip install 'optimum[onnx]')" % e)
         return None
     main_export(model_dir, output=onnx_dir, task="text-classification")
     return onnx_dir
@@ -370,7 +543,7 @@ def main(argv=None):
         emit("error", message=str(e))
         return 2
     if args.check_env:
-        emit("env", **check_env(need_peft=bool(args.use_peft)))
+        emit("env", **check_env(need_peft=bool(args.use_peft), need_onnx=bool(args.export_onnx)))
         return 0
     stop_flag = {"stop": False}
 
@@ -384,6 +557,9 @@ def main(argv=None):
     except DataError as e:
         emit("error", message=str(e))
         return 2
+    except EnvError as e:
+        emit("error", message=str(e))
+        return 1
     except Exception as e:  # report, then keep the traceback on stderr for the log
         traceback.print_exc()
         emit("error", message="%s: %s" % (type(e).__name__, e))
