@@ -1,8 +1,10 @@
 // The command line for python/rlhf_train.py, as an argument array (never a shell string).
 //
 //   <python> -m accelerate.commands.launch --num_processes N <script> --method dpo --data D ...
-//   <python> <script> ...                       (one process and no accelerate)
+//   <python> <script> ...                       (one process and no usable accelerate)
 //
+// The launchers use accelerate for one GPU too whenever the env check reports its launcher
+// importable (useAccelerateFor in local.ts); plain python only runs a single process.
 // `python -m accelerate.commands.launch` is the `accelerate launch` CLI of that same
 // interpreter, so a venv's python always gets its own accelerate.
 import type { RunSpec } from './types';

@@ -15,13 +15,58 @@ import { LineSplitter, parseTrainerLine } from './events';
 import { TrainerLines, runCommand } from './process';
 import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type StatusUpdate, type TrainingLauncher } from './types';
 
+/**
+ * What `rlhf_train.py --check-env` prints (the "env" event). Every package is imported for
+ * real, so a broken install counts as missing. `missing`: pip names to install or repair;
+ * `problems`: one sentence per entry (not installed, fails to import and why, trl older than
+ * `min_trl`); `errors`: every failed import with its message; `accelerate_launch`: whether
+ * `python -m accelerate.commands.launch` imports in that interpreter.
+ */
 export interface EnvReport {
   python?: string;
   missing: string[];
   fix: string | null;
   accelerate?: string | null;
+  trl?: string | null;
   cuda_devices?: number;
+  accelerate_launch?: boolean;
+  /** null unless the check was asked about ONNX export. */
+  onnx_export?: boolean | null;
+  min_trl?: string;
+  problems?: string[];
+  errors?: Record<string, string>;
   [k: string]: unknown;
+}
+
+export type AccelerateMode = 'auto' | 'always' | 'never';
+
+/**
+ * Whether to start the trainer with `python -m accelerate.commands.launch` (one GPU or many).
+ * 'auto' does whenever the env report says that launcher imports (`accelerate_launch`), and
+ * for several processes in any case (plain python cannot run them). A report without that
+ * field (a script of one's own in rlhf.training.scriptPath, a test trainer) or no report at
+ * all keeps one process on plain python; 'never' opts out, 'always' insists.
+ */
+export function useAccelerateFor(mode: AccelerateMode | undefined, numProcesses: number, report?: Pick<EnvReport, 'accelerate_launch'>): boolean {
+  if (mode === 'never') return false;
+  if (mode === 'always' || numProcesses > 1) return true;
+  return report?.accelerate_launch === true;
+}
+
+/** "lacks trl, torch (trl 0.11 is older than 0.16.0; torch ... does not import: OSError: ...)" */
+export function describeMissing(report: Pick<EnvReport, 'problems'>, missing: string[]): string {
+  const why = (report.problems ?? []).filter((p) => missing.some((m) => p.includes(m)));
+  return `lacks ${missing.join(', ')}${why.length ? ` (${why.join('; ')})` : ''}`;
+}
+
+// The latest report per interpreter and script, for a launcher whose caller ran the check
+// itself and passes skipEnvCheck (the extension checks first, to ask about a missing GPU).
+const lastReports = new Map<string, EnvReport>();
+const reportKey = (python: string, script: string) => `${python}\0${path.resolve(script)}`;
+
+/** The report checkPythonEnv last returned for this interpreter and script, if any. */
+export function lastEnvReport(python: string, script: string): EnvReport | undefined {
+  return lastReports.get(reportKey(python, script));
 }
 
 export interface LocalLauncherOptions {
@@ -32,8 +77,16 @@ export interface LocalLauncherOptions {
   /** Default <datasetDir>/../runs/<id>/model when the spec has no outputDir. */
   outputRoot?: string;
   numProcesses?: number;
-  /** 'auto': accelerate when installed, plain python for one process otherwise. */
-  accelerate?: 'auto' | 'always' | 'never';
+  /**
+   * 'auto' (default): `accelerate launch` whenever the env report says it can run (one GPU or
+   * many; see useAccelerateFor); 'never': plain python (test trainers); 'always'.
+   */
+  accelerate?: AccelerateMode;
+  /**
+   * The report of a check the caller already ran (with skipEnvCheck). Without one, the last
+   * report checkPythonEnv gave for this python and script is used.
+   */
+  envReport?: EnvReport;
   exportOnnx?: boolean;
   env?: NodeJS.ProcessEnv;
   /** SIGTERM first (the script stops after the step and saves), SIGKILL after this. */
@@ -45,17 +98,24 @@ export interface LocalLauncherOptions {
   followMs?: number;
 }
 
-/** Runs `<python> <script> --check-env` and reads its one JSON line. `needPeft`: LoRA runs also need peft. */
-export async function checkPythonEnv(python: string, script: string, env?: NodeJS.ProcessEnv, needPeft = false): Promise<EnvReport> {
+/**
+ * Runs `<python> <script> --check-env` and reads its one JSON line. `needPeft`: LoRA runs also
+ * need peft; `needOnnx`: reward runs that export ONNX also need optimum's ONNX exporter.
+ * The check imports torch, transformers and trl for real, which takes a while on a cold disk.
+ */
+export async function checkPythonEnv(python: string, script: string, env?: NodeJS.ProcessEnv, needPeft = false, needOnnx = false): Promise<EnvReport> {
   let res;
   try {
-    res = await runCommand(python, [script, '--check-env', ...(needPeft ? ['--use-peft'] : [])], { timeoutMs: 60_000, env });
+    res = await runCommand(python, [script, '--check-env', ...(needPeft ? ['--use-peft'] : []), ...(needOnnx ? ['--export-onnx'] : [])], { timeoutMs: 180_000, env });
   } catch (e) {
     throw new LaunchError(`cannot run ${python}: ${(e as Error).message}`, 'set the Python path setting to an interpreter with TRL installed');
   }
   for (const line of res.stdout.split('\n')) {
     const ev = parseTrainerLine(line);
-    if (ev?.event === 'env') return ev as unknown as EnvReport;
+    if (ev?.event === 'env') {
+      lastReports.set(reportKey(python, script), ev as unknown as EnvReport);
+      return ev as unknown as EnvReport;
+    }
   }
   throw new LaunchError(`${python} ${path.basename(script)} --check-env printed no environment report (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }
@@ -82,15 +142,18 @@ export class LocalLauncher implements TrainingLauncher {
     const python = this.opts.python ?? 'python3';
     const nproc = this.opts.numProcesses ?? 1;
     hooks.onStatus({ status: 'starting', message: 'checking the Python environment' });
-    let useAccelerate = this.opts.accelerate === 'always' || (this.opts.accelerate !== 'never' && nproc > 1);
+    let report = this.opts.envReport;
     if (!this.opts.skipEnvCheck) {
-      const env = await checkPythonEnv(python, this.opts.script, this.opts.env);
-      const missing = env.missing.filter((m) => !(m === 'accelerate' && nproc === 1 && this.opts.accelerate !== 'always'));
+      const exportOnnx = !!this.opts.exportOnnx && spec.method === 'reward';
+      report = await checkPythonEnv(python, this.opts.script, this.opts.env, !!spec.useLora, exportOnnx);
+      // accelerate is optional for one process: plain python runs it then.
+      const missing = report.missing.filter((m) => !(m === 'accelerate' && nproc === 1 && this.opts.accelerate !== 'always'));
       if (missing.length) {
-        throw new LaunchError(`Python environment ${python} lacks ${missing.join(', ')}`, env.fix ?? `${python} -m pip install ${missing.join(' ')}`);
+        throw new LaunchError(`Python environment ${python} ${describeMissing(report, missing)}`, report.fix ?? `${python} -m pip install ${missing.join(' ')}`);
       }
-      if (this.opts.accelerate !== 'never' && env.accelerate) useAccelerate = true;
     }
+    report ??= lastEnvReport(python, this.opts.script);
+    const useAccelerate = useAccelerateFor(this.opts.accelerate, nproc, report);
     const outputDir = spec.outputDir ?? path.join(this.opts.outputRoot ?? path.join(spec.datasetDir, '..', 'runs'), spec.id, 'model');
     fs.mkdirSync(path.dirname(outputDir), { recursive: true });
     const trainerLog = this.opts.trainerLog ?? path.join(path.dirname(outputDir), `${spec.id}.trainer.log`);

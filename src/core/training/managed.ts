@@ -27,6 +27,21 @@ export function readExport(dir: string, allowedFormats: string[], target: string
   };
 }
 
+/**
+ * A hyperparameter an API takes as a whole number (Together and OpenAI reject 1.5 epochs):
+ * rounded, with a log line when that changes it; anything but a positive number is refused
+ * before any upload.
+ */
+export function wholeNumber(value: number | undefined, what: string, target: string, hooks?: Pick<LaunchHooks, 'onLog'>): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new LaunchError(`${target} needs a positive ${what}, not ${String(value)}`, `change the ${what} setting`);
+  }
+  const whole = Math.max(1, Math.round(value));
+  if (whole !== value) hooks?.onLog(`${target} takes a whole ${what}: sending ${whole} instead of ${value}`);
+  return whole;
+}
+
 export interface PollSnapshot {
   status: RunStatus;
   remoteStatus: string;

@@ -1,7 +1,7 @@
 // OpenAI fine-tuning (FORMATS.md "Managed fine-tuning APIs"). Never the default target:
 // OpenAI stops accepting new fine-tuning jobs on OPENAI_FINE_TUNING_END.
 import { ApiClient, createJobOnce, type ApiClientOptions } from './http';
-import { pollJob, readExport } from './managed';
+import { pollJob, readExport, wholeNumber } from './managed';
 import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunMetrics, type RunRecord, type RunSpec, type RunStatus, type StatusUpdate, type TrainingLauncher } from './types';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -80,11 +80,13 @@ export class OpenAILauncher implements TrainingLauncher {
     // Supervised jobs need {"messages": [...]} rows, which no export writes yet: DPO only.
     if (spec.method !== 'dpo') throw new LaunchError(`OpenAI target runs DPO only, not ${spec.method}`);
     const files = readExport(spec.datasetDir, ['openai-dpo'], 'OpenAI');
+    const nEpochs = wholeNumber(spec.epochs, 'number of epochs', 'OpenAI', hooks);
+    const batchSize = wholeNumber(spec.batchSize, 'batch size', 'OpenAI', hooks);
     hooks.onStatus({ status: 'starting', message: 'uploading training data' });
     const trainingFile = await this.upload(`${spec.id}-train.jsonl`, files.train.bytes);
     const validationFile = files.eval ? await this.upload(`${spec.id}-eval.jsonl`, files.eval.bytes) : undefined;
     const h = (v: number | undefined): Hyper => v ?? 'auto';
-    const common = { batch_size: h(spec.batchSize), learning_rate_multiplier: h(spec.learningRate), n_epochs: h(spec.epochs) };
+    const common = { batch_size: h(batchSize), learning_rate_multiplier: h(spec.learningRate), n_epochs: h(nEpochs) };
     const method = { type: 'dpo', dpo: { hyperparameters: { beta: h(spec.beta), ...common } } };
     const body: Record<string, unknown> = { model: spec.model, training_file: trainingFile, method };
     if (validationFile) body.validation_file = validationFile;

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildTrainArgv } from './argv';
 import { parseTrainerLine } from './events';
+import { describeMissing, useAccelerateFor, type EnvReport } from './local';
 import { followTrainer, runCommand } from './process';
 import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type TrainingLauncher } from './types';
 
@@ -24,6 +25,7 @@ export interface SshOptions {
   remoteDir?: string;
   python?: string;
   numProcesses?: number;
+  /** Default: `accelerate launch` when the remote env check says it can run, or for several processes. */
   accelerate?: boolean;
   /** Local rlhf_train.py, copied to the host. */
   script: string;
@@ -99,12 +101,14 @@ export class SshLauncher implements TrainingLauncher {
     const script = path.basename(this.o.script);
     // The check sees the trainer's environment too (CUDA_VISIBLE_DEVICES changes the GPU count).
     const envPrefix = Object.entries({ PYTHONUNBUFFERED: '1', ...(this.o.remoteEnv ?? {}) }).map(([k, v]) => `${k}=${shq(v)}`).join(' ');
+    let report: EnvReport | undefined;
     if (!this.o.skipEnvCheck) {
-      const out = await this.ssh(`cd ${shq(run)} && env ${envPrefix} ${shq(python)} ${shq(script)} --check-env`, 'checking the remote Python environment');
+      const out = await this.ssh(`cd ${shq(run)} && env ${envPrefix} ${shq(python)} ${shq(script)} --check-env${spec.useLora ? ' --use-peft' : ''}`, 'checking the remote Python environment');
       const env = out.split('\n').map(parseTrainerLine).find((e) => e?.event === 'env');
       if (!env || env.event !== 'env') throw new LaunchError(`${this.dest}: ${python} --check-env printed no report`);
       const missing = env.missing.filter((m) => !(m === 'accelerate' && (this.o.numProcesses ?? 1) === 1 && !this.o.accelerate));
-      if (missing.length) throw new LaunchError(`${this.dest}: ${python} lacks ${missing.join(', ')}`, `ssh ${this.dest} ${env.fix ?? `${python} -m pip install ${missing.join(' ')}`}`);
+      if (missing.length) throw new LaunchError(`${this.dest}: ${python} ${describeMissing(env as EnvReport, missing)}`, `ssh ${this.dest} ${env.fix ?? `${python} -m pip install ${missing.join(' ')}`}`);
+      report = env as EnvReport;
     }
     const { command, args } = buildTrainArgv(spec, {
       python,
@@ -112,7 +116,7 @@ export class SshLauncher implements TrainingLauncher {
       dataDir: 'data',
       outputDir: spec.outputDir ?? 'model',
       numProcesses: this.o.numProcesses,
-      useAccelerate: this.o.accelerate ?? (this.o.numProcesses ?? 1) > 1,
+      useAccelerate: this.o.accelerate === undefined ? useAccelerateFor('auto', this.o.numProcesses ?? 1, report) : this.o.accelerate,
     });
     const inner = `echo $$ > train.pid; env ${envPrefix} ${[command, ...args].map(shq).join(' ')} > train.log 2>&1 < /dev/null; echo $? > train.exit`;
     const launch =

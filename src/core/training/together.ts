@@ -1,6 +1,6 @@
 // Together AI fine-tuning (FORMATS.md "Managed fine-tuning APIs").
 import { ApiClient, createJobOnce, type ApiClientOptions } from './http';
-import { pollJob, readExport } from './managed';
+import { pollJob, readExport, wholeNumber } from './managed';
 import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type RunStatus, type StatusUpdate, type TrainingLauncher } from './types';
 
 export const TOGETHER_BASE_URL = 'https://api.together.xyz/v1';
@@ -64,6 +64,9 @@ export class TogetherLauncher implements TrainingLauncher {
     assertSafeRunId(spec.id);
     if (spec.method !== 'dpo' && spec.method !== 'sft') throw new LaunchError(`Together runs DPO or SFT, not ${spec.method}`);
     const files = readExport(spec.datasetDir, spec.method === 'dpo' ? ['openai-dpo'] : ['trl-sft'], 'Together');
+    // Together takes whole epochs and batch sizes (a fraction is a 400 after the upload).
+    const nEpochs = wholeNumber(spec.epochs, 'number of epochs', 'Together', hooks);
+    const batchSize = wholeNumber(spec.batchSize, 'batch size', 'Together', hooks);
     hooks.onStatus({ status: 'starting', message: 'uploading training data' });
     const trainingFile = await this.upload(`${spec.id}-train.jsonl`, files.train.bytes);
     const validationFile = files.eval ? await this.upload(`${spec.id}-eval.jsonl`, files.eval.bytes) : undefined;
@@ -72,9 +75,9 @@ export class TogetherLauncher implements TrainingLauncher {
       model: spec.model,
       training_method: spec.method === 'dpo' ? { method: 'dpo', ...(spec.beta !== undefined ? { dpo_beta: spec.beta } : {}) } : { method: 'sft' },
     };
-    if (spec.epochs !== undefined) body.n_epochs = spec.epochs;
+    if (nEpochs !== undefined) body.n_epochs = nEpochs;
     if (spec.learningRate !== undefined) body.learning_rate = spec.learningRate;
-    if (spec.batchSize !== undefined) body.batch_size = spec.batchSize;
+    if (batchSize !== undefined) body.batch_size = batchSize;
     if (spec.suffix) body.suffix = spec.suffix;
     if (validationFile) body.validation_file = validationFile;
     const job = await createJobOnce(

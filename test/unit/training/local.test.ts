@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildTrainArgv } from '../../../src/core/training/argv';
-import { LocalLauncher, checkPythonEnv, isSameProcess, processIdentity } from '../../../src/core/training/local';
+import { LocalLauncher, checkPythonEnv, describeMissing, isSameProcess, lastEnvReport, processIdentity, useAccelerateFor } from '../../../src/core/training/local';
 import { RunStore } from '../../../src/core/training/runStore';
 import { reattachTracked, startTracked } from '../../../src/core/training/tracked';
 import { LaunchError, type RunSpec } from '../../../src/core/training/types';
@@ -35,6 +35,80 @@ describe('buildTrainArgv', () => {
     expect(plain.args.slice(0, 3)).toEqual(['s.py', '--method', 'reward']);
     expect(plain.args).toContain('--export-onnx');
     expect(plain.args).not.toContain('--use-peft');
+  });
+});
+
+describe('accelerate launch for one GPU or many', () => {
+  it('auto uses it whenever the env check says its launcher imports; never opts out', () => {
+    expect(useAccelerateFor('auto', 1, { accelerate_launch: true })).toBe(true);
+    expect(useAccelerateFor(undefined, 1, { accelerate_launch: true })).toBe(true);
+    expect(useAccelerateFor('auto', 1, { accelerate_launch: false })).toBe(false);
+    expect(useAccelerateFor('auto', 1, {})).toBe(false); // a report that does not vouch for it (a test trainer)
+    expect(useAccelerateFor('auto', 1)).toBe(false);
+    expect(useAccelerateFor('auto', 2)).toBe(true);
+    expect(useAccelerateFor('never', 4, { accelerate_launch: true })).toBe(false);
+    expect(useAccelerateFor('always', 1)).toBe(true);
+  });
+
+  it('names what is missing and why', () => {
+    expect(describeMissing({ problems: ['torch 2.5.0 is installed but does not import: OSError: libcudart.so.12', 'accelerate is not installed'] }, ['torch'])).toBe(
+      'lacks torch (torch 2.5.0 is installed but does not import: OSError: libcudart.so.12)',
+    );
+    expect(describeMissing({}, ['trl'])).toBe('lacks trl');
+  });
+
+  // A trainer whose env check vouches for accelerate, and an `accelerate` whose launcher runs
+  // the script in one process: the argv and the whole run are the real launcher's.
+  function acceleratedTrainer(dir: string, vouch: boolean) {
+    const pkg = path.join(dir, 'site', 'accelerate', 'commands');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'site', 'accelerate', '__init__.py'), '');
+    fs.writeFileSync(path.join(pkg, '__init__.py'), '');
+    fs.writeFileSync(
+      path.join(pkg, 'launch.py'),
+      `import os, sys\nargs = sys.argv[1:]\nassert args[0] == "--num_processes", args\nprint("fake accelerate: %s process(es)" % args[1], flush=True)\nos.execv(sys.executable, [sys.executable] + args[2:])\n`,
+    );
+    const script = path.join(dir, 'trainer.py');
+    fs.writeFileSync(
+      script,
+      `import json, runpy, sys\nif "--check-env" in sys.argv:\n    print(json.dumps({"event": "env", "python": "3", "accelerate": "1.6.0", "accelerate_launch": ${vouch ? 'True' : 'False'}, "cuda_devices": 1, "missing": [], "fix": None}))\n    sys.exit(0)\nsys.argv = [${JSON.stringify(FAKE_TRAINER)}] + sys.argv[1:]\nrunpy.run_path(${JSON.stringify(FAKE_TRAINER)}, run_name="__main__")\n`,
+    );
+    return { script, env: { ...process.env, PYTHONPATH: path.join(dir, 'site'), FAKE_TRAINER_STEPS: '2' } };
+  }
+
+  it('one process runs under accelerate launch when the check the caller ran reports it (skipEnvCheck)', async () => {
+    const dir = tmpDir('local-accel-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const t = acceleratedTrainer(dir, true);
+    // As the extension does: check first (the report is remembered), then launch without a second check.
+    expect((await checkPythonEnv('python3', t.script, t.env)).accelerate_launch).toBe(true);
+    const rec = recorder();
+    const l = new LocalLauncher({ python: 'python3', script: t.script, accelerate: 'auto', skipEnvCheck: true, numProcesses: 1, env: t.env, followMs: 50 });
+    const final = await (await l.start(spec(dir, 'run-accel', exp.hash), rec.hooks)).done;
+    expect(final.status).toBe('succeeded');
+    expect(rec.logs[0]).toMatch(/^\$ python3 -m accelerate\.commands\.launch --num_processes 1 .*trainer\.py --method dpo/);
+    expect(rec.logs).toContain('fake accelerate: 1 process(es)');
+  });
+
+  it('its own env check decides too; a report that does not vouch for accelerate keeps plain python', async () => {
+    const dir = tmpDir('local-accel-own-');
+    const exp = makeExport(path.join(dir, 'data'));
+    const yes = acceleratedTrainer(path.join(dir, 'yes'), true);
+    const rec = recorder();
+    await (await new LocalLauncher({ python: 'python3', script: yes.script, env: yes.env, followMs: 50 }).start(spec(dir, 'run-own', exp.hash), rec.hooks)).done;
+    expect(rec.logs[0]).toMatch(/^\$ python3 -m accelerate\.commands\.launch --num_processes 1 /);
+    const no = acceleratedTrainer(path.join(dir, 'no'), false);
+    const rec2 = recorder();
+    const final = await (await new LocalLauncher({ python: 'python3', script: no.script, env: no.env, followMs: 50 }).start(spec(dir, 'run-plain', exp.hash), rec2.hooks)).done;
+    expect(final.status).toBe('succeeded');
+    expect(rec2.logs[0]).toMatch(/^\$ python3 \S*trainer\.py --method dpo/);
+    // An explicit report wins over the remembered one; 'never' opts out.
+    const rec3 = recorder();
+    await (await new LocalLauncher({ python: 'python3', script: yes.script, env: yes.env, skipEnvCheck: true, envReport: { missing: [], fix: null }, followMs: 50 }).start(spec(dir, 'run-report', exp.hash), rec3.hooks)).done;
+    expect(rec3.logs[0]).toMatch(/^\$ python3 \S*trainer\.py /);
+    const rec4 = recorder();
+    await (await new LocalLauncher({ python: 'python3', script: yes.script, env: yes.env, accelerate: 'never', followMs: 50 }).start(spec(dir, 'run-never', exp.hash), rec4.hooks)).done;
+    expect(rec4.logs[0]).toMatch(/^\$ python3 \S*trainer\.py /);
   });
 });
 
@@ -93,10 +167,20 @@ describe('LocalLauncher (real child processes, fake trainer sharing the real eve
     const dir = tmpDir('local-env-');
     const exp = makeExport(path.join(dir, 'data'));
     const env = await checkPythonEnv('python3', REAL_SCRIPT);
-    const expected = JSON.parse(
-      execFileSync('python3', ['-c', 'import importlib.util as u, json; print(json.dumps([n for n in ("torch","transformers","trl","accelerate","datasets") if u.find_spec(n) is None]))'], { encoding: 'utf8' }),
-    );
-    expect(env.missing).toEqual(expected);
+    // Imported for real (a broken install counts as missing); an old trl is missing too.
+    const probe = `import importlib, json
+def bad(n):
+    try:
+        importlib.import_module(n)
+    except Exception:
+        return True
+    return False
+print(json.dumps([n for n in ("torch","transformers","trl","accelerate","datasets") if bad(n)]))`;
+    const expected = JSON.parse(execFileSync('python3', ['-c', probe], { encoding: 'utf8' }));
+    expect(env.missing.filter((m) => m !== 'trl')).toEqual(expected.filter((m: string) => m !== 'trl'));
+    expect(env.min_trl).toMatch(/^\d+\.\d+/);
+    for (const m of expected) expect(env.errors?.[m]).toMatch(/Error/);
+    expect(lastEnvReport('python3', REAL_SCRIPT)).toEqual(env);
     const real = new LocalLauncher({ python: 'python3', script: REAL_SCRIPT });
     const store = new RunStore(path.join(dir, 'runs'));
     const required = expected.filter((m: string) => m !== 'accelerate');
@@ -106,6 +190,14 @@ describe('LocalLauncher (real child processes, fake trainer sharing the real eve
     expect(err.message).toContain(required[0]);
     expect(err.fix).toMatch(/pip install .*torch/);
     expect(store.get('run-env')).toMatchObject({ status: 'failed', error: expect.stringContaining('pip install') });
+  });
+
+  it('asks the env check about peft and the ONNX exporter when the run needs them', async () => {
+    const env = await checkPythonEnv('python3', REAL_SCRIPT, undefined, true, true);
+    expect(typeof env.onnx_export).toBe('boolean');
+    if (!env.onnx_export) expect(env.missing).toContain('optimum');
+    if (env.peft === null) expect(env.missing).toContain('peft');
+    expect((await checkPythonEnv('python3', REAL_SCRIPT)).onnx_export).toBeNull();
   });
 
   it('a missing interpreter is a clear LaunchError', async () => {

@@ -57,6 +57,22 @@ describe('Together launcher against a contract-enforcing server', () => {
     expect(srv.requests).toEqual([]);
   });
 
+  it('sends whole epochs and batch sizes (the API rejects fractions); refuses a non-positive one before uploading', async () => {
+    const srv = await together();
+    const rec = recorder();
+    const l = new TogetherLauncher({ apiKey: srv.apiKey, baseUrl: srv.url, ...fast });
+    const h = await l.start({ ...spec('tg-frac'), epochs: 1.6, batchSize: 8.2 }, rec.hooks);
+    expect((await h.done).status).toBe('succeeded');
+    expect(srv.jobs[0].body).toMatchObject({ n_epochs: 2, batch_size: 8 });
+    expect(rec.logs).toContain('Together takes a whole number of epochs: sending 2 instead of 1.6');
+    expect(rec.logs).toContain('Together takes a whole batch size: sending 8 instead of 8.2');
+    const srv2 = await together();
+    const err = await new TogetherLauncher({ apiKey: srv2.apiKey, baseUrl: srv2.url, ...fast }).start({ ...spec('tg-zero'), epochs: 0 }, recorder().hooks).catch((e) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect(err.message).toBe('Together needs a positive number of epochs, not 0');
+    expect(srv2.requests).toEqual([]);
+  });
+
   it('retries 429 (Retry-After), 5xx and dropped connections on idempotent calls', async () => {
     const srv = await together();
     srv.faults.push({ route: 'POST /files/upload', fault: { kind: '429', retryAfterS: 0 } }, { route: 'POST /files/upload', fault: { kind: 'drop' } }, { route: 'GET /fine-tunes/', fault: { kind: '500' } });
@@ -134,6 +150,15 @@ describe('OpenAI launcher against a contract-enforcing server', () => {
     expect(messages.at(-1)).toMatch(/Job status: succeeded/);
     expect(new Set(messages).size).toBe(messages.length);
     expect(srv.requests.some((r) => /events\?after=ftevent-\d+&limit=2/.test(r))).toBe(true);
+  });
+
+  it('rounds fractional epochs to a whole number, as the API takes', async () => {
+    const srv = await openai();
+    const rec = recorder();
+    const l = new OpenAILauncher({ apiKey: srv.apiKey, baseUrl: srv.url, now: () => new Date('2026-06-01'), ...fast });
+    await (await l.start({ ...spec('oa-frac'), epochs: 2.4 }, rec.hooks)).done;
+    expect((srv.jobs[0].body.method as { dpo: { hyperparameters: Record<string, unknown> } }).dpo.hyperparameters.n_epochs).toBe(2);
+    expect(rec.logs).toContain('OpenAI takes a whole number of epochs: sending 2 instead of 2.4');
   });
 
   it('a failed job reports the provider error; the server rejects unknown fields in OpenAI error style', async () => {
