@@ -66,13 +66,14 @@ async function scoringBench(records: PreferenceRecord[]) {
 }
 
 function trainingBench(records: PreferenceRecord[]) {
-  const groupOf = (r: PreferenceRecord) => r.id.split('#')[0];
+  // Whole concepts held out (ids `<concept>/<lang>#<mode>#<k>`), as in the unit test.
+  const groupOf = (r: PreferenceRecord) => r.id.split('#')[0].split('/')[0];
   const trainRecs = records.filter((r) => !isHeldOut(groupOf(r), 0.25));
   const heldRecs = records.filter((r) => isHeldOut(groupOf(r), 0.25));
   const train = pairExamples(trainRecs);
   const held = pairExamples(heldRecs);
   const l2 = 1e-3;
-  console.log(`\n(b) training on ${train.length} pairs, evaluating on ${held.length} held-out pairs (held-out tasks)`);
+  console.log(`\n(b) training on ${train.length} pairs, evaluating on ${held.length} held-out pairs (held-out concepts)`);
   const t0 = performance.now();
   const { model } = fitBradleyTerry(train, unpairedExamples(trainRecs), { l2 });
   const btMs = performance.now() - t0;

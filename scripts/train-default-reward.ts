@@ -12,8 +12,9 @@ const records = fs.readFileSync(evalFile, 'utf8').split('\n').filter((l) => l.tr
   if (!r.success) throw new Error(`${evalFile}:${i + 1}: ${r.error.message}`);
   return r.data;
 });
-// Same split as the unit test: whole tasks are held out.
-const result = trainReward(records, { groupOf: (r) => r.id.split('#')[0], heldOutFraction: 0.25 });
+// Same split as the unit test: whole concepts (every language of one, ids `<concept>/<lang>#…`)
+// are held out, so no held-out prompt or phrase pool is trained on.
+const result = trainReward(records, { groupOf: (r) => r.id.split('#')[0].split('/')[0], heldOutFraction: 0.25 });
 const out = path.join(root, 'media/reward/default');
 const meta = writeRewardModel(out, result, `default-${FEATURE_VERSION}`);
 console.log(`wrote ${out}: held-out accuracy ${meta.heldOutAccuracy.toFixed(3)} on ${meta.heldOutPairs} pairs ` +

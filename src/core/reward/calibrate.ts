@@ -17,8 +17,11 @@ export interface Calibration {
  * Picks the threshold that maximises balanced accuracy between scores of responses judged
  * good (e.g. held-out chosen) and bad (held-out rejected). Among equally good thresholds the
  * middle of the best run is taken, so the cut sits away from the nearest examples.
+ * `minGoodKept` restricts the choice to cuts that leave at least that share of good responses
+ * unflagged (a flag on a good answer costs a reviewer more than a missed weak one); when no cut
+ * qualifies, every cut is considered.
  */
-export function calibrateThreshold(good: number[], bad: number[]): Calibration {
+export function calibrateThreshold(good: number[], bad: number[], opts: { minGoodKept?: number } = {}): Calibration {
   if (good.length === 0 || bad.length === 0) {
     throw new Error(`calibration needs scores of both good and bad responses (got ${good.length} good, ${bad.length} bad)`);
   }
@@ -37,8 +40,10 @@ export function calibrateThreshold(good: number[], bad: number[]): Calibration {
     const flagged = badBelow / bad.length;
     cuts.push({ t, ba: (kept + flagged) / 2, kept, flagged });
   }
-  const best = Math.max(...cuts.map((c) => c.ba));
-  const bestIdx = cuts.map((c, i) => (c.ba === best ? i : -1)).filter((i) => i >= 0);
+  const floor = opts.minGoodKept ?? 0;
+  const ok = cuts.some((c) => c.kept >= floor) ? (c: (typeof cuts)[number]) => c.kept >= floor : () => true;
+  const best = Math.max(...cuts.filter(ok).map((c) => c.ba));
+  const bestIdx = cuts.map((c, i) => (c.ba === best && ok(c) ? i : -1)).filter((i) => i >= 0);
   const pick = cuts[bestIdx[Math.floor((bestIdx.length - 1) / 2)]];
   return { threshold: pick.t, balancedAccuracy: pick.ba, goodKept: pick.kept, badFlagged: pick.flagged, nGood: good.length, nBad: bad.length };
 }

@@ -3,7 +3,7 @@
 // purpose: they are identical on both sides of a pair and cancel in a linear pairwise model;
 // the prompt enters through overlap, language and length-relative features instead.
 
-export const FEATURE_VERSION = 'rr-features-2';
+export const FEATURE_VERSION = 'rr-features-3';
 export const HASH_BITS = 12;
 export const HASH_DIM = 1 << HASH_BITS;
 
@@ -45,7 +45,9 @@ const LANG_HINTS: Array<[Family, RegExp[]]> = [
   ['go', [/^\s*func\b/m, /:=/, /^\s*package \w+/m, /err != nil/, /\bfmt\.\w+/, /\[\]\w+/]],
   ['rust', [/\bfn \w+/, /\blet mut\b/, /->/, /\bimpl\b/, /::/, /\w+!\(/, /&str\b|&\[/, /\bOption<|\bResult</]],
   ['sql', [/\bSELECT\b/, /\bFROM\b/, /\bWHERE\b/, /\bJOIN\b/, /\bINSERT INTO\b/, /\bCREATE TABLE\b/, /\bGROUP BY\b|\bORDER BY\b/]],
-  ['java', [/\bpublic (static )?(class|void)\b/, /System\.out\./, /\bprivate final\b/]],
+  ['java', [/\bpublic (static )?(class|void)\b/, /System\.out\./, /\bprivate final\b/, /^\s*import java(x)?\.\w/m, /\b(public|private|protected) (static )?(final )?(String|int|long|boolean|void|byte\[\])\b/, /\bthrows \w+/, /@Override\b/, /\bfinal class\b/]],
+  ['csharp', [/^\s*using System(\.\w+)*;/m, /^\s*namespace \w/m, /\bpublic (static )?(string|int|bool|void|record|async Task)\b/, /\{ get; (set; )?\}/, /\bConsole\.Write/, /\bvar \w+ = new \w+/, /\$"[^"]*\{/]],
+  ['shell', [/^#!\/.*\b(ba|z|da)?sh\b/, /^\s*set -[euxo]/m, /"\$\{?\w+\}?"/, /^\s*(fi|done|esac)\s*$/m, /^\s*(echo|printf|export|local|readonly) /m, /\[\[ .* \]\]/, /\|\s*(xargs|grep|sed|awk|tr|tail|head|sort)\b/, /^\s*\w+=("|\$|\w)/m]],
 ];
 
 export function detectLanguage(code: string): Family | undefined {
@@ -100,6 +102,32 @@ function looksLikeCode(line: string): boolean {
 
 interface ParseReport { unbalanced: number; unterminatedString: number; openAtEnd: number; emptyBlock: number }
 
+/**
+ * Blocks whose last statement is a comment: the comment is followed only by closing brackets
+ * (brace languages) or by a dedent / the end (indentation languages). Finished code seldom ends
+ * a block on a comment; a stub or an elided body does, whatever the comment says.
+ */
+export function blocksEndingInComment(code: string, fam: Family | undefined): number {
+  const comment = fam === 'python' || fam === 'shell' || fam === 'ruby' ? /^\s*#(?!!)/ : fam === 'sql' ? /^\s*--/ : /^\s*(\/\/|\/\*.*\*\/\s*$)/;
+  const lines = code.split('\n').filter((l) => l.trim());
+  const indent = (l: string) => /^\s*/.exec(l)![0].replace(/\t/g, '    ').length;
+  let n = 0;
+  for (let k = 0; k < lines.length; k++) {
+    if (!comment.test(lines[k])) continue;
+    if (k > 0 && comment.test(lines[k - 1])) continue; // count a comment run once
+    let j = k + 1;
+    while (j < lines.length && comment.test(lines[j])) j++;
+    const next = lines[j];
+    if (next === undefined) { if (k > 0) n++; continue; }
+    if (/^\s*[)\]}]+[;,)]*\s*$/.test(next) || /^\s*(fi|done|esac|end|END;?)\s*$/.test(next)) n++;
+    else if ((fam === 'python' || fam === 'shell') && k > 0 && indent(next) < indent(lines[k])) n++;
+  }
+  return n;
+}
+
+// Statements that reject bad input or report a failure: raise/throw/panic, error returns, exits.
+const ERROR_HANDLING = /\b(raise|throw|panic!?|assert!?|bail!|exit [1-9])\b|return (nil, |"", |None, )?(err|fmt\.Errorf|errors\.New)\b|\bErr\(|\?;|>&2|\bcheck=True\b|\.raise_for_status\(|error_for_status\(|\bset -e/g;
+
 /** A light lexical check: brackets and quotes balance, outside comments and strings. */
 export function parseCheck(code: string, fam: Family | undefined): ParseReport {
   const lineComment = fam === 'python' || fam === 'shell' || fam === 'ruby' ? '#' : fam === 'sql' ? '--' : '//';
@@ -111,9 +139,18 @@ export function parseCheck(code: string, fam: Family | undefined): ParseReport {
   const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   let i = 0;
   const n = code.length;
+  let prev = ''; // last non-space character outside strings and comments
   while (i < n) {
     const ch = code[i];
-    if (code.startsWith(lineComment, i)) { while (i < n && code[i] !== '\n') i++; continue; }
+    if (fam === 'shell' && ch === '\\') { i += 2; continue; }
+    // In shell, # starts a comment only at the start of a word ($#, ${#x} are not comments).
+    if (code.startsWith(lineComment, i) && (fam !== 'shell' || i === 0 || /\s/.test(code[i - 1]))) { while (i < n && code[i] !== '\n') i++; continue; }
+    if (fam === 'js' && ch === '/' && code[i + 1] !== '/' && code[i + 1] !== '*' && (prev === '' || '(,=:[!&|?{};+-*%<>~^'.includes(prev))) {
+      // A regex literal (where an operand is expected): its quotes and brackets are not code.
+      const m = /^\/(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])+\/[a-z]*/.exec(code.slice(i, i + 500));
+      if (m) { i += m[0].length; prev = 'r'; continue; }
+    }
+    if (!/\s/.test(ch)) prev = ch;
     if (blockComment && code.startsWith(blockComment[0], i)) {
       const end = code.indexOf(blockComment[1], i + 2);
       if (end < 0) { unterminatedString++; break; }
@@ -134,9 +171,16 @@ export function parseCheck(code: string, fam: Family | undefined): ParseReport {
       const multiline = ch === '`';
       let j = i + 1;
       let ok = false;
+      let interp = 0; // open ${ of a JS template literal: its closing } is code, not text
       while (j < n) {
         const c = code[j];
         if (c === '\\' && ch !== '`') { j += 2; continue; }
+        if (fam === 'js' && ch === '`') {
+          if (c === '\\') { j += 2; continue; }
+          if (c === '$' && code[j + 1] === '{') { interp++; j += 2; continue; }
+          if (c === '}' && interp > 0) { interp--; j++; continue; }
+          if (c === ch && interp > 0) { j++; continue; }
+        }
         if (c === ch) {
           if (fam === 'sql' && code[j + 1] === ch) { j += 2; continue; }
           ok = true; break;
@@ -145,6 +189,7 @@ export function parseCheck(code: string, fam: Family | undefined): ParseReport {
         j++;
       }
       if (!ok) unterminatedString++;
+      prev = ch;
       i = j + 1; continue;
     }
     if (ch === '(' || ch === '[' || ch === '{') stack.push(ch);
@@ -212,6 +257,7 @@ export const SIGNAL_NAMES = [
   'insecureWeakHash', 'insecureTls', 'insecureMisc', 'insecureAny', 'proseRatio', 'proseHeavy', 'filler',
   'fillerHeavy', 'overlapPrompt', 'overlapResp', 'overlapLow', 'overlapZero', 'smellOffByOne', 'smellMutableDefault',
   'smellBareExcept', 'smellLooseEq', 'smellIgnoredError', 'smellSelectStar', 'codeLines', 'commentRatio',
+  'blockEndsInComment', 'errorHandling',
 ] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];
 export const SIGNAL_DIM = SIGNAL_NAMES.length;
@@ -351,6 +397,10 @@ export function featurize(prompt: string | PromptLike, response: string, languag
   set('codeLines', clip(Math.log1p(codeLineArr.length) / 5));
   const commentLines = codeLineArr.filter((l) => /^\s*(#|\/\/|--|\/\*|\*)/.test(l)).length;
   set('commentRatio', codeLineArr.length ? commentLines / codeLineArr.length : 0);
+  let endsInComment = 0;
+  for (const b of blocks) endsInComment += blocksEndingInComment(b.code, languageFamily(b.lang) ?? detectLanguage(b.code) ?? expected);
+  set('blockEndsInComment', clip(endsInComment));
+  set('errorHandling', clip(Math.log1p((code.match(ERROR_HANDLING) ?? []).length) / 2));
 
   // Hashed n-grams of the response, plus response tokens that also occur in the prompt.
   const toks = tokens(resp);

@@ -18,6 +18,11 @@ export interface TrainOptions {
   learningRate?: number;
   /** Weight of the unpaired-label term (default 0.1; 0 disables it). */
   unpairedWeight?: number;
+  /**
+   * Least share of held-out chosen answers the flag threshold must leave unflagged (default 0.97);
+   * within that, the cut with the best balanced accuracy is taken.
+   */
+  minGoodKept?: number;
   /** Fewest training pairs accepted (default 20). */
   minTrainPairs?: number;
   /** Fewest held-out pairs accepted (default 5). */
@@ -217,8 +222,12 @@ export function trainReward(records: PreferenceRecord[], opts: TrainOptions = {}
     );
   }
   const { model, loss } = fitBradleyTerry(trainPairs, unpairedExamples(trainRecs), opts);
-  const chosen = heldPairs.map((e) => scoreLinear(model, e.chosen));
-  const rejected = heldPairs.map((e) => scoreLinear(model, e.rejected));
+  // The threshold separates good answers from defective ones, so pairs judged only slightly
+  // apart (a close call: the loser still works) do not count the loser as bad.
+  const slight = new Set(heldRecs.filter((r) => r.judgment.strength === 'slight').map((r) => r.id));
+  const calPairs = heldPairs.some((e) => !slight.has(e.recordId)) ? heldPairs.filter((e) => !slight.has(e.recordId)) : heldPairs;
+  const chosen = calPairs.map((e) => scoreLinear(model, e.chosen));
+  const rejected = calPairs.map((e) => scoreLinear(model, e.rejected));
   return {
     ...model,
     trainPairs: trainPairs.length,
@@ -226,7 +235,7 @@ export function trainReward(records: PreferenceRecord[], opts: TrainOptions = {}
     trainAccuracy: pairAccuracy(model, trainPairs),
     heldOutAccuracy: pairAccuracy(model, heldPairs),
     lengthBaselineAccuracy: lengthBaselineAccuracy(heldPairs),
-    calibration: calibrateThreshold(chosen, rejected),
+    calibration: calibrateThreshold(chosen, rejected, { minGoodKept: opts.minGoodKept ?? 0.97 }),
     heldOutRecordIds: heldRecs.map((r) => r.id),
     finalLoss: loss,
     trainMs: Date.now() - started,

@@ -17,6 +17,13 @@ export function loadEvalSet(): PreferenceRecord[] {
     });
 }
 
-/** Split group of an eval record: its task (ids are `<task>#<mode>#<k>`). */
+/** Task of an eval record, `<concept>/<lang>` (ids are `<concept>/<lang>#<mode>#<k>`). */
 export const taskOf = (r: PreferenceRecord) => r.id.split('#')[0];
+/**
+ * Split group of an eval record: its concept. All languages of a concept share its prompts,
+ * so they are held out (or trained on) together.
+ */
+export const conceptOf = (r: PreferenceRecord) => taskOf(r).split('/')[0];
 export const modeOf = (tags: string[]) => tags.find((t) => t.startsWith('mode:'))?.slice(5) ?? 'other';
+/** Share of concepts held out, the same fraction the generator chose its held-out pools for. */
+export const HELD_OUT_FRACTION = 0.25;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FEATURE_DIM, featurize, parseCheck, signalsOf, codeBlocks, detectLanguage } from '../../../src/core/reward/features';
+import { FEATURE_DIM, featurize, parseCheck, signalsOf, codeBlocks, detectLanguage, blocksEndingInComment } from '../../../src/core/reward/features';
 
 const py = (code: string) => '```python\n' + code + '\n```';
 const sig = (prompt: Parameters<typeof featurize>[0], resp: string, lang?: string) => signalsOf(featurize(prompt, resp, lang));
@@ -80,6 +80,20 @@ describe('features', () => {
     const prompt = 'Write parse_config that reads the settings file and returns a dict of options';
     expect(sig(prompt, py('def parse_config(path):\n    options = {}\n    return options')).overlapPrompt)
       .toBeGreaterThan(sig(prompt, py('def binary_search(items, target):\n    return -1')).overlapPrompt);
+  });
+
+  test('regex and template literals, shell words; blocks that end on a comment; more languages', () => {
+    const clean = { unbalanced: 0, unterminatedString: 0, openAtEnd: 0, emptyBlock: 0 };
+    expect(parseCheck("const m = s.match(/[a-z']+/g) ?? [];\nconst t = s.replace(/[&<>\"']/g, f);", 'js')).toEqual(clean);
+    expect(parseCheck('const a = `-${n}`;', 'js')).toEqual(clean);
+    expect(parseCheck("const a = `-${n`, 'x'];", 'js').unterminatedString).toBe(1);
+    expect(parseCheck('echo "$#" ${#arr[@]} a\\(b', 'shell')).toEqual(clean);
+    expect(blocksEndingInComment('def f(x):\n    y = x\n    # whatever is left\n', 'python')).toBe(1);
+    expect(blocksEndingInComment('fn f() -> u8 {\n    let a = 1;\n    // anything at all\n}', 'rust')).toBe(1);
+    expect(blocksEndingInComment('fn f() -> u8 {\n    // one\n    1\n}', 'rust')).toBe(0);
+    expect(detectLanguage('#!/usr/bin/env bash\nset -euo pipefail\nname="$1"\necho "$name" | tr a b')).toBe('shell');
+    expect(detectLanguage('using System;\nnamespace App;\npublic static string F() { var x = new Thing(); return $"{x}"; }')).toBe('csharp');
+    expect(detectLanguage('import java.util.List;\npublic final class A {\n    public static String f() throws Exception { return ""; }\n}')).toBe('java');
   });
 
   test('code blocks: fences and unfenced code', () => {
