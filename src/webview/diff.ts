@@ -1,7 +1,7 @@
 // Line and word differences between two texts, as DOM (text nodes only). Long unchanged runs
 // fold; a diff too costly to compute gives up after a time limit instead of freezing the panel.
 import { diffLines, diffWordsWithSpace, type ChangeObject } from 'diff';
-import { el } from './render';
+import { appendSafe, el, safeEl } from './render';
 
 const CONTEXT = 3;
 const MAX_ROWS = 4_000;
@@ -49,10 +49,10 @@ function lineNode(row: Row): HTMLElement {
     for (const w of diffWordsWithSpace(from, to)) {
       if (row.kind === 'del' && w.added) continue;
       if (row.kind === 'add' && w.removed) continue;
-      if (w.added || w.removed) body.append(el('mark', 'd-word', w.value));
-      else body.append(document.createTextNode(w.value));
+      if (w.added || w.removed) body.append(safeEl('mark', 'd-word', w.value));
+      else appendSafe(body, w.value);
     }
-  } else body.textContent = text;
+  } else appendSafe(body, text);
   line.append(body);
   line.setAttribute('aria-label', `${row.kind === 'add' ? 'added' : row.kind === 'del' ? 'removed' : 'unchanged'}: ${text}`);
   return line;

@@ -5,7 +5,7 @@
 import { extractCode } from '../core/review/blocks';
 import type { Draft, HostMessage, JudgmentInput, PanelAction, PanelState, ViewCandidate, ViewItem, WebviewMessage } from '../protocol';
 import { renderDiff } from './diff';
-import { el, renderCode, renderResponse } from './render';
+import { el, renderCode, renderResponse, safeEl } from './render';
 
 interface VsCodeApi {
   postMessage(msg: WebviewMessage): void;
@@ -301,7 +301,7 @@ function renderGuidelines(msg: ShowMsg): HTMLElement | null {
 function renderPrompt(it: ViewItem): HTMLElement {
   const prompt = el('section', 'prompt');
   prompt.setAttribute('aria-label', 'Prompt');
-  prompt.append(el('h2', 'section-title', 'Prompt'), el('p', 'instruction', it.instruction));
+  prompt.append(el('h2', 'section-title', 'Prompt'), safeEl('p', 'instruction', it.instruction));
   const ctx = it.context;
   if (ctx?.filePath || ctx?.language || ctx?.selection) {
     const sel = ctx.selection;
@@ -436,7 +436,7 @@ function renderCandidateBody(c: ViewCandidate, it: ViewItem): HTMLElement {
   if (c.error) {
     const err = el('div', 'candidate-error');
     err.setAttribute('role', 'alert');
-    err.append(el('strong', undefined, 'This candidate failed: '), document.createTextNode(c.error));
+    err.append(el('strong', undefined, 'This candidate failed: '), safeEl('span', undefined, c.error));
     body.append(err);
   }
   if (c.pending) {

@@ -18,6 +18,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
 export const CHUNK_LINES = 200;
 /** Characters of one line shown before it is cut (a 5 MB line must not stall layout). */
 export const MAX_LINE = 2_000;
+/** An element holding untrusted text, with invisible/bidi characters shown as markers. */
+export function safeEl<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string | undefined, text: string): HTMLElementTagNameMap[K] {
+  const e = el(tag, cls);
+  appendSafe(e, text);
+  return e;
+}
+
 /** Characters of prose shown before a "show more" button. */
 export const MAX_PROSE = 20_000;
 const LINE_HEIGHT_EM = 1.45;
@@ -27,7 +34,7 @@ const INVISIBLE = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\u
 const INVISIBLE_G = new RegExp(INVISIBLE.source, 'g');
 
 /** Appends text, turning invisible/bidi characters into visible, labelled markers. */
-function appendSafe(parent: Node, text: string, cls?: string): void {
+export function appendSafe(parent: Node, text: string, cls?: string): void {
   const add = (t: string) => {
     if (!t) return;
     if (cls) parent.appendChild(el('span', cls, t));
@@ -66,7 +73,8 @@ function drain(deadline?: { timeRemaining(): number }): void {
   while (queue.length && left() > 2) {
     const job = queue.shift()!;
     if (!job.chunk.isConnected || job.chunk.dataset.hl === 'done') continue;
-    paintTokens(job.chunk, job.lines, highlightLines(job.lines.join('\n'), job.lang));
+    // Only the shown part of a line is highlighted: a 5 MB line must not block the panel.
+    paintTokens(job.chunk, job.lines, highlightLines(job.lines.map((l) => (l.length > MAX_LINE ? l.slice(0, MAX_LINE) : l)).join('\n'), job.lang));
     job.chunk.dataset.hl = 'done';
   }
   if (queue.length) idle(drain);

@@ -26,6 +26,8 @@ const MARKUP = [
 // "Trojan source": reads as a comment, runs as a check.
 const BIDI = "```js\nif (accessLevel != \"user\u202E \u2066// Check if admin\u2069 \u2066\") {\n  grant();\n}\n```";
 const HUGE = 'A'.repeat(5_000_000);
+// 5 MB of Python on one line: highlighting all of it would hold the panel's thread for seconds.
+const CODE_LINE = 'def f(a, b): return a + b * (c - d)  # '.repeat(125_000);
 
 const ITEM = {
   v: 1,
@@ -37,7 +39,8 @@ const ITEM = {
   },
   candidates: [
     { id: 'hostile-markup', text: MARKUP + '\n\n' + BIDI, model: '<img src=x onerror="window.__pwned=\'model\'">' },
-    { id: 'hostile-huge', text: 'One very long line follows.\n\n' + HUGE + '\n\n```\n' + HUGE + '\n```', model: 'huge-model' },
+    // The same line as prose, in a plain fence and in a fence highlight.js knows.
+    { id: 'hostile-huge', text: 'One very long line follows.\n\n' + HUGE + '\n\n```\n' + HUGE + '\n```\n\n```python\n' + CODE_LINE + '\n```', model: 'huge-model' },
   ],
   createdAt: '2026-01-01T00:00:00Z',
 };
@@ -52,10 +55,19 @@ const prefsFile = path.join(workspace, '.rlhf', 'preferences.jsonl');
 const dialogs: string[] = [];
 const outside: string[] = [];
 
+// The longest task the panel's main thread ran, watched from inside the webview's frames.
+const WATCH_LONG_TASKS = `(() => {
+  window.__longest = 0;
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration); }).observe({ type: 'longtask' });
+  } catch {}
+})();`;
+
 beforeAll(async () => {
   fs.mkdirSync(path.dirname(prefsFile), { recursive: true });
   fs.writeFileSync(path.join(workspace, '.rlhf', 'queue.jsonl'), JSON.stringify(ITEM) + '\n' + JSON.stringify(NEXT) + '\n');
   ({ server, browser, page } = await openPackagedWorkbench({ workspace, settings: { 'workbench.colorTheme': 'Default Light Modern', 'rlhf.queueOrder': 'queue', 'rlhf.hideModelNamesUntilVote': false } }));
+  await page.addInitScript(WATCH_LONG_TASKS);
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -79,6 +91,19 @@ describe('hostile model text', () => {
     await frame.locator('.candidate[data-candidate-id="hostile-huge"] .cut-marker').first().waitFor({ timeout: 60_000 });
     const openMs = Date.now() - started;
     await page.waitForTimeout(1_500); // let idle highlighting and any would-be payload run
+    // From here on (the panel on screen), no task may freeze it: reset the watch.
+    await frame.locator('body').evaluate(() => ((window as unknown as { __longest: number }).__longest = 0));
+    // The highlighted fence with the 5 MB line was highlighted (its shown part) without a freeze.
+    const py = frame.locator('.candidate[data-candidate-id="hostile-huge"] pre[data-lang="python"] .chunk');
+    await py.scrollIntoViewIfNeeded(); // highlighting is lazy: only what comes near the screen
+    await waitFor(async () => (await py.getAttribute('data-hl')) === 'done', 'the python fence highlighted', 30_000);
+    expect(await py.locator('.cut-marker').count()).toBe(1);
+    expect(await py.locator('[class^="hl-"]').count()).toBeGreaterThan(0);
+    await page.keyboard.press('Control+End'); // nothing to do with the panel: lets late frames report
+    const longest = await frame.locator('body').evaluate(() => (window as unknown as { __longest?: number }).__longest);
+    expect(longest, 'the longtask observer ran in the webview').toBeTypeOf('number');
+    // Highlighting the whole 5 MB line took about 300 ms here; its shown part takes a few.
+    expect(longest).toBeLessThan(200);
 
     const probe = await frame.locator('body').evaluate(() => {
       const root = document.getElementById('rlhf-root')!;
