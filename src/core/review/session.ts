@@ -123,12 +123,30 @@ export class ReviewSession {
     return last;
   }
 
-  /** Shows the previously judged item again (its record stays until it is judged anew). */
+  /**
+   * Shows the previously judged item again (its record stays until it is judged anew); each
+   * further call steps one more judged item back through this session's history.
+   */
   back(): QueueItem | undefined {
-    const prev = this.history[this.history.length - 1];
-    if (!prev) return undefined;
-    this.revisit = this.findItem(prev.itemId) ?? undefined;
-    return this.revisit;
+    let from = this.history.length;
+    if (this.revisit) {
+      for (let i = this.history.length - 1; i >= 0; i--) {
+        if (this.history[i].itemId === this.revisit.id) {
+          from = i;
+          break;
+        }
+      }
+    }
+    for (let i = from - 1; i >= 0; i--) {
+      const id = this.history[i].itemId;
+      if (id === this.revisit?.id) continue; // judged twice: one stop per item
+      const item = this.findItem(id);
+      if (item) {
+        this.revisit = item;
+        return item;
+      }
+    }
+    return undefined;
   }
 
   /** Shows a given item next (picked from the queue view). */

@@ -162,6 +162,24 @@ describe('ReviewSession', () => {
     expect(lines).toEqual(['preference', 'retract', 'preference', 'preference', 'retract']);
   });
 
+  it('goes back one judged item per step, once per item, and stops at the first', () => {
+    const store = new PreferenceStore(dir);
+    store.addItems([item('q1'), item('q2'), item('q3'), item('q4')]);
+    const s = new ReviewSession(store);
+    s.refresh();
+    for (const id of ['q1', 'q2', 'q3']) s.vote(id, { winner: 'tie', judgedAt: 'now' });
+    expect(s.current()!.id).toBe('q4');
+    expect(s.back()!.id).toBe('q3');
+    s.vote('q3', { winner: 'both_bad', judgedAt: 'now' }); // re-judged: still one stop
+    expect(s.back()!.id).toBe('q3');
+    expect(s.back()!.id).toBe('q2');
+    expect(s.back()!.id).toBe('q1');
+    expect(s.back()).toBeUndefined();
+    expect(s.current()!.id).toBe('q1');
+    s.skip('q1'); // leaving the revisited item returns to the queue
+    expect(s.current()!.id).toBe('q4');
+  });
+
   it('uses the sample queue only while the workspace has no items', () => {
     const store = new PreferenceStore(dir);
     const s = new ReviewSession(store, { sampleItems: [item('s1'), item('s2')] });
