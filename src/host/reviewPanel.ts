@@ -405,10 +405,18 @@ function labeler(item: QueueItem, shownOrder: string[] | undefined): (id: string
 function resolveInWorkspace(filePath: string): vscode.Uri {
   if (path.isAbsolute(filePath)) {
     if (!fs.existsSync(filePath)) throw new Error(`${filePath} does not exist, so the answer cannot be applied.`);
+    // An imported item names any path it likes: edit files of this workspace, or one the user has open.
+    const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => {
+      const rel = path.relative(f.uri.fsPath, filePath);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    });
+    const open = vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && d.uri.fsPath === path.normalize(filePath));
+    if (!inside && !open) throw new Error(`${filePath} is outside this workspace; open it in an editor first to apply the answer to it.`);
     return vscode.Uri.file(filePath);
   }
   for (const f of vscode.workspace.workspaceFolders ?? []) {
     const p = path.join(f.uri.fsPath, filePath);
+    if (path.relative(f.uri.fsPath, p).startsWith('..')) continue; // "../x" leaves the folder
     if (fs.existsSync(p)) return vscode.Uri.file(p);
   }
   throw new Error(`${filePath} is not in this workspace, so the answer cannot be applied.`);

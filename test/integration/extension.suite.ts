@@ -1,9 +1,12 @@
 // Runs inside the extension host with the real `vscode` API.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RlhfApi } from '../../src/extension';
+import type { QueueItem } from '../../src/core/records';
+import { applyToDocument } from '../../src/host/reviewPanel';
 
 const EXT_ID = 'rlhf-review.rlhf-review';
 
@@ -93,5 +96,30 @@ describe('RLHF Review in a real extension host', () => {
     assert.equal(corrupt.length, 1);
     assert.equal(corrupt[0].file, 'preferences.jsonl');
     assert.ok(fs.readFileSync(prefs, 'utf8').startsWith(before), 'the original file was rewritten');
+  });
+
+  it('applies only to files of the workspace, or one the user has open', async () => {
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const outsideDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-outside-'));
+    const outside = path.join(outsideDir, 'victim.py');
+    fs.writeFileSync(outside, 'x = 1\n');
+    const item = (filePath: string): QueueItem => ({
+      id: `apply-${filePath}`,
+      prompt: { instruction: 'set x', context: { filePath, language: 'python', selection: { startLine: 0, endLine: 0, text: 'x = 1' } } },
+      candidates: [{ id: 'a', text: '```python\nx = 2\n```' }, { id: 'b', text: 'x = 3' }],
+      createdAt: new Date().toISOString(),
+    });
+    await assert.rejects(applyToDocument(item(outside), 'x = 2'), /outside this workspace; open it in an editor first/);
+    const rel = path.relative(ws, outside);
+    assert.ok(rel.startsWith('..'));
+    await assert.rejects(applyToDocument(item(rel), 'x = 2'), /is not in this workspace/);
+    assert.equal(fs.readFileSync(outside, 'utf8'), 'x = 1\n');
+    // Once the user has the file open, the answer goes into it (unsaved, undoable).
+    const doc = await vscode.workspace.openTextDocument(outside);
+    await applyToDocument(item(outside), '```python\nx = 2\n```');
+    assert.equal(doc.getText(), 'x = 2\n');
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    fs.rmSync(outsideDir, { recursive: true, force: true });
   });
 });
