@@ -57,6 +57,13 @@ function persist(now = false): void {
   else saveTimer = setTimeout(write, 250);
 }
 
+// A hidden panel's frame is thrown away: save what was typed in the last 250 ms first.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') persist(true);
+});
+window.addEventListener('pagehide', () => persist(true));
+window.addEventListener('blur', () => persist(true));
+
 function send(m: WebviewMessage): void {
   if (m.type !== 'ready' && m.type !== 'openRewrite') m = { ...m, seq: ++seq };
   vscode.postMessage(m);
