@@ -299,6 +299,9 @@ describe('review panel actions', () => {
     await waitItem('cmd2');
     expect(await frame.locator('.candidate-model.hidden-model').count()).toBe(0);
     expect(await frame.locator('.candidate-model').allTextContents()).toEqual(expect.arrayContaining(['model-one', 'model-two']));
+    // Back again: one judged item further.
+    await press('p');
+    await waitItem('cmd1');
     const last = recordFor('cmd2')!;
     await press('u');
     await waitFor(() => retracted().has(last.id), 'the retraction of the last judgment');
@@ -342,8 +345,18 @@ describe('review panel actions', () => {
     await frame.locator('.keymap').waitFor({ state: 'detached' });
     // Focus is visible: a focused button has an outline in the theme's focus colour.
     await frame.locator('.actions .action').first().focus();
-    const outline = await frame.locator('.actions .action').first().evaluate((b) => getComputedStyle(b).outlineStyle);
-    expect(outline).not.toBe('none');
+    const ring = await frame.locator('.actions .action').first().evaluate((b) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--vscode-focusBorder)';
+      document.body.append(probe);
+      const focusBorder = getComputedStyle(probe).color;
+      probe.remove();
+      const st = getComputedStyle(b);
+      return { style: st.outlineStyle, width: st.outlineWidth, color: st.outlineColor, focusBorder };
+    });
+    // The theme's own focus colour, not the browser's default ring.
+    expect(ring).toMatchObject({ style: 'solid', width: '2px', color: ring.focusBorder });
+    expect(ring.focusBorder).not.toBe('rgba(0, 0, 0, 0)');
     for (const [theme, name] of [['Light Modern', 'panel-light'], ['Dark High Contrast', 'panel-high-contrast']] as const) {
       await setTheme(theme);
       const want = theme.includes('Light') ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)';

@@ -76,9 +76,10 @@ describe('review panel from the packaged VSIX', () => {
     expect(await frame.locator('#rlhf-live').textContent()).toMatch(/Saved: A is better/);
   });
 
-  it('records tie and both-bad, then undo retracts the last one', async () => {
+  it('records tie (mouse) and both-bad (key), then undo retracts the last one', async () => {
     const tieItem = await shownItem();
-    await press('t');
+    // With the mouse: the panel's Tie button.
+    await frame.locator('.actions button.vote', { hasText: 'Tie' }).click();
     await waitFor(() => stored().filter((l) => l.type === 'preference').length === 2, 'the tie record');
     await waitFor(async () => (await shownItem()).instruction !== tieItem.instruction, 'the item after the tie');
     await press('x');
