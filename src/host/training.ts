@@ -16,6 +16,7 @@ import {
   TRAIN_METHODS,
   TogetherLauncher,
   checkPythonEnv,
+  envRefusal,
   parseSshConfigHosts,
   type RunRecord,
   type RunSpec,
@@ -225,7 +226,8 @@ export function registerTraining(host: HostContext): void {
       return { launcher: sshLauncher(s, r.host), secrets: [] };
     }
     if (r.target === 'together' || r.target === 'openai') {
-      if (!r.remoteJobId) return 'no remote job id was recorded (the job was never created)';
+      // No job id recorded: the launcher adopts the job made with the recorded training file,
+      // or fails the run saying none was created.
       const key = await getApiKey(context, r.target);
       if (!key) return `no ${TARGET_LABELS[r.target]} API key stored`;
       const launcher =
@@ -319,15 +321,16 @@ export function registerTraining(host: HostContext): void {
     let launcher: TrainingLauncher;
     if (target === 'local') {
       const env = { ...process.env, ...s.env };
-      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `RLHF: checking ${s.pythonPath} (trl, accelerate, torch, GPUs)…` }, () =>
-        checkPythonEnv(s.pythonPath, s.scriptPath, env, s.useLora),
+      const exportOnnx = method === 'reward' && s.exportOnnx;
+      // One check, asked about everything this run needs (peft for LoRA, the ONNX exporter for a
+      // reward run that exports); its report goes to the launcher, which does not check again.
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `RLHF: checking ${s.pythonPath} (trl, accelerate, torch, GPUs${exportOnnx ? ', ONNX export' : ''})…` },
+        () => checkPythonEnv(s.pythonPath, s.scriptPath, env, s.useLora, exportOnnx),
       );
-      const missing = report.missing.filter((m) => !(m === 'accelerate' && s.numProcesses === 1));
-      if (missing.length) {
-        const q = /\s/.test(s.pythonPath) ? `"${s.pythonPath}"` : s.pythonPath;
-        throw new LaunchError(`the Python environment ${s.pythonPath} lacks ${missing.join(', ')}`, `${q} -m pip install ${missing.join(' ')}`);
-      }
-      manager.channel.info(`[${id}] Python ${report.python ?? '?'} at ${s.pythonPath}: ${report.cuda_devices ?? 0} GPU(s), accelerate ${report.accelerate ?? 'not installed'}`);
+      const refusal = envRefusal(report, s.pythonPath, { numProcesses: s.numProcesses, accelerate: 'auto' });
+      if (refusal) throw refusal;
+      manager.channel.info(`[${id}] Python ${report.python ?? '?'} at ${s.pythonPath}: ${report.cuda_devices ?? 0} GPU(s), accelerate ${report.accelerate ?? 'not installed'}${report.accelerate_launch ? ' (accelerate launch)' : ''}`);
       if (!report.cuda_devices) {
         const msg = `No GPU is visible to torch in ${s.pythonPath}; training ${model} on the CPU will be very slow.`;
         manager.channel.warn(`[${id}] ${msg}`);
@@ -337,8 +340,11 @@ export function registerTraining(host: HostContext): void {
         python: s.pythonPath,
         script: s.scriptPath,
         numProcesses: s.numProcesses,
-        accelerate: report.accelerate ? (s.numProcesses > 1 ? 'always' : 'auto') : 'never',
-        exportOnnx: method === 'reward' && s.exportOnnx,
+        // 'auto' with the report: `accelerate launch` when it vouches for the launcher
+        // (accelerate_launch) or for several processes; plain python otherwise.
+        accelerate: 'auto',
+        envReport: report,
+        exportOnnx,
         env,
         skipEnvCheck: true,
         trainerLog: path.join(manager.runDir(id), 'trainer.log'),

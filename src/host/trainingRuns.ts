@@ -8,6 +8,7 @@ import {
   LaunchError,
   TERMINAL_STATUSES,
   groupAlive,
+  metricsText,
   reattachTracked,
   redact,
   startTracked,
@@ -21,6 +22,8 @@ import {
   type StatusUpdate,
   type TrainingLauncher,
 } from '../core/training';
+
+export { metricsText };
 
 export const TARGET_LABELS: Record<RunRecord['target'], string> = { local: 'Local GPU', ssh: 'SSH host', together: 'Together AI', openai: 'OpenAI' };
 export const METHOD_LABELS: Record<RunRecord['method'], string> = { dpo: 'DPO', reward: 'Reward model', sft: 'SFT', kto: 'KTO' };
@@ -243,7 +246,22 @@ export class RunManager implements vscode.TreeDataProvider<RunNode>, vscode.Disp
     const l = this.live.get(runId);
     if (l) l.status = s.status;
     this.reload();
-    if (s.status === 'running' || s.status === 'starting') return; // stopped following (window closing)
+    if (s.status === 'running' || s.status === 'starting') {
+      // Stopped following: the window is closing, or the launcher lost contact for good (an SSH
+      // host gone quiet). The run goes on remotely; "Refresh Runs" picks it up again.
+      if (this.disposed) return;
+      this.live.delete(runId);
+      this.fire();
+      if (s.message) {
+        this.channel.warn(`[${runId}] not followed any more: ${s.message}`);
+        void vscode.window.showWarningMessage(`RLHF: ${s.message}`, 'Refresh Runs', 'Show Log').then((c) => {
+          if (c === 'Refresh Runs') return vscode.commands.executeCommand('rlhf.refreshRuns');
+          if (c === 'Show Log') return vscode.commands.executeCommand('rlhf.showRunLog', runId);
+          return undefined;
+        });
+      }
+      return;
+    }
     const rec = this.records.get(runId);
     const what = `${METHOD_LABELS[l?.method ?? rec?.method ?? 'dpo']} run ${runId}`;
     if (s.status === 'succeeded') {
@@ -349,19 +367,6 @@ export class RunManager implements vscode.TreeDataProvider<RunNode>, vscode.Disp
 
 function fmt(n: number): string {
   return Math.abs(n) >= 100 || n === 0 ? String(Math.round(n * 100) / 100) : n.toPrecision(3);
-}
-
-export function metricsText(m: RunMetrics | undefined, short = false): string | undefined {
-  if (!m) return undefined;
-  const parts: string[] = [];
-  if (m.percent !== undefined && !short) parts.push(`${Math.floor(m.percent)}%`);
-  if (m.step !== undefined) parts.push(`step ${m.step}${m.maxSteps ? `/${m.maxSteps}` : ''}`);
-  if (m.loss !== undefined) parts.push(`loss ${fmt(m.loss)}`);
-  const acc = m.values?.['rewards/accuracies'];
-  if (acc !== undefined && !short) parts.push(`reward acc ${fmt(acc)}`);
-  const margin = m.values?.['rewards/margins'];
-  if (margin !== undefined && !short) parts.push(`margin ${fmt(margin)}`);
-  return parts.length ? parts.join(' · ') : undefined;
 }
 
 function statusText(r: RunRecord, message: string | undefined): string {

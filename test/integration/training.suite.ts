@@ -193,7 +193,8 @@ describe('Export and fine-tuning runs', () => {
     const before = runs.load().runs.length;
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('rlhf.startTrainingRun', { method: 'dpo', target: 'local', model: 'm' })), (e: Error & { fix?: string }) => {
       assert.match(e.message, /the Python environment python3 lacks .*trl/);
-      assert.match(e.fix ?? '', /^python3 -m pip install .*trl/);
+      // The env check's own fix: one pip command for everything, upgrading an old trl.
+      assert.match(e.fix ?? '', / -m pip install -U .*trl/);
       return true;
     });
     assert.equal(runs.load().runs.length, before, 'a refused run was recorded');
@@ -247,6 +248,41 @@ describe('Export and fine-tuning runs', () => {
     assert.equal(local.status, 'failed');
     assert.match(local.error!, /unknown \(window reloaded/);
   });
+  it('a Together run cut off between its upload and its job creation adopts that job after a reload; one cut off before its upload fails', async () => {
+    await set('together.baseUrl', together.url);
+    await set('training.pollIntervalSeconds', 0.05);
+    await vscode.commands.executeCommand('rlhf.setApiKey', 'together', together.apiKey);
+    // The closed window had uploaded its data (recorded) and its POST reached the server.
+    const dataDir = path.join(storeDir, 'runs', 'orphan-window', 'data');
+    await vscode.commands.executeCommand('rlhf.exportPreferences', { format: 'openai-dpo', noCode: true, folder: dataDir, evalRatio: 0 });
+    const client = new TogetherLauncher({ apiKey: together.apiKey, baseUrl: together.url }).api;
+    const bytes = fs.readFileSync(path.join(dataDir, 'train.jsonl'));
+    const file = await client.request<{ id: string }>('POST', '/files/upload', {
+      idempotent: true,
+      form: () => {
+        const f = new FormData();
+        f.append('file', new Blob([new Uint8Array(bytes)]), 'orphan-window-train.jsonl');
+        f.append('purpose', 'fine-tune');
+        f.append('file_name', 'orphan-window-train.jsonl');
+        return f;
+      },
+    });
+    const now = new Date().toISOString();
+    runs.record('orphan-window', { target: 'together', method: 'dpo', datasetHash: 'h-orphan', status: 'starting', createdAt: now, trainingFile: file.id });
+    const job = await client.request<{ id: string }>('POST', '/fine-tunes', { idempotent: false, json: { training_file: file.id, model: 'meta-llama/Llama-3-8b', training_method: { method: 'dpo' } } });
+    runs.record('orphan-early', { target: 'together', method: 'dpo', datasetHash: 'h-early', status: 'starting', createdAt: now });
+    const jobs = together.jobs.length;
+
+    await vscode.commands.executeCommand('rlhf.refreshRuns');
+    const adopted = await finished('orphan-window');
+    assert.equal(adopted.status, 'succeeded', adopted.error);
+    assert.equal(adopted.remoteJobId, job.id);
+    assert.equal(together.jobs.length, jobs, 'a job was created again');
+    const early = await finished('orphan-early');
+    assert.equal(early.status, 'failed');
+    assert.match(early.error!, /before the training data was uploaded: no Together job was created/);
+  });
+
   it('a local run from an earlier window is followed again after a reload: its log file, to succeeded with metrics', async () => {
     // The window that started it: the trainer writes to its own log file, then the window goes.
     const id = 'earlier-local-live';

@@ -71,3 +71,42 @@ export class TailBuffer {
     return this.lines.join('\n');
   }
 }
+
+function fmtNum(n: number): string {
+  return Math.abs(n) >= 100 || n === 0 ? String(Math.round(n * 100) / 100) : n.toPrecision(3);
+}
+
+/**
+ * The accuracy/margin keys each trainer logs, in order of preference: DPO (and KTO) log
+ * `rewards/accuracies` / `rewards/margins`; TRL's RewardTrainer logs `accuracy` / `margin`
+ * during training; evaluation entries carry the same names with an `eval_` prefix (older
+ * RewardTrainers only compute `eval_accuracy`).
+ */
+const METRIC_KEYS: { label: string; keys: string[] }[] = [
+  { label: 'reward acc', keys: ['rewards/accuracies'] },
+  { label: 'acc', keys: ['accuracy'] },
+  { label: 'margin', keys: ['rewards/margins', 'margin'] },
+  { label: 'eval loss', keys: ['eval_loss'] },
+  { label: 'eval acc', keys: ['eval_rewards/accuracies', 'eval_accuracy'] },
+  { label: 'eval margin', keys: ['eval_rewards/margins', 'eval_margin'] },
+];
+
+/**
+ * One line for the Runs view: percent, step, loss, then accuracy and margin (and their eval
+ * values) for whichever trainer logged them. `short` (the row's description) keeps percent out
+ * (the status shows it) and step and loss only.
+ */
+export function metricsText(m: RunMetrics | undefined, short = false): string | undefined {
+  if (!m) return undefined;
+  const parts: string[] = [];
+  if (m.percent !== undefined && !short) parts.push(`${Math.floor(m.percent)}%`);
+  if (m.step !== undefined) parts.push(`step ${m.step}${m.maxSteps ? `/${m.maxSteps}` : ''}`);
+  if (m.loss !== undefined) parts.push(`loss ${fmtNum(m.loss)}`);
+  if (!short) {
+    for (const { label, keys } of METRIC_KEYS) {
+      const k = keys.find((key) => m.values?.[key] !== undefined);
+      if (k !== undefined) parts.push(`${label} ${fmtNum(m.values![k])}`);
+    }
+  }
+  return parts.length ? parts.join(' · ') : undefined;
+}

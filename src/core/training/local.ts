@@ -59,14 +59,23 @@ export function describeMissing(report: Pick<EnvReport, 'problems'>, missing: st
   return `lacks ${missing.join(', ')}${why.length ? ` (${why.join('; ')})` : ''}`;
 }
 
-// The latest report per interpreter and script, for a launcher whose caller ran the check
-// itself and passes skipEnvCheck (the extension checks first, to ask about a missing GPU).
-const lastReports = new Map<string, EnvReport>();
-const reportKey = (python: string, script: string) => `${python}\0${path.resolve(script)}`;
-
-/** The report checkPythonEnv last returned for this interpreter and script, if any. */
-export function lastEnvReport(python: string, script: string): EnvReport | undefined {
-  return lastReports.get(reportKey(python, script));
+/**
+ * The refusal for an env report that lacks something the run needs, or undefined when it can
+ * go: the report's own sentences (`problems`) say what is wrong, and its `fix` (one pip command
+ * for everything, upgrading an old trl) is the fix. accelerate is not required to start one
+ * process on plain python (unless `accelerate: 'always'`). `where` prefixes a remote host.
+ */
+export function envRefusal(
+  report: EnvReport,
+  python: string,
+  o: { numProcesses?: number; accelerate?: AccelerateMode; where?: string } = {},
+): LaunchError | undefined {
+  const nproc = o.numProcesses ?? 1;
+  const missing = report.missing.filter((m) => !(m === 'accelerate' && nproc === 1 && o.accelerate !== 'always'));
+  if (!missing.length) return undefined;
+  const q = /[\s'"]/.test(python) ? `'${python.replace(/'/g, `'\\''`)}'` : python;
+  const fix = report.fix ?? `${q} -m pip install -U ${missing.join(' ')}`;
+  return new LaunchError(`${o.where ? `${o.where}: ` : ''}the Python environment ${python} ${describeMissing(report, missing)}`, fix);
 }
 
 export interface LocalLauncherOptions {
@@ -83,8 +92,8 @@ export interface LocalLauncherOptions {
    */
   accelerate?: AccelerateMode;
   /**
-   * The report of a check the caller already ran (with skipEnvCheck). Without one, the last
-   * report checkPythonEnv gave for this python and script is used.
+   * The report of the check the caller already ran (with skipEnvCheck): it decides whether
+   * 'auto' starts the trainer under `accelerate launch`. Nothing is remembered between calls.
    */
   envReport?: EnvReport;
   exportOnnx?: boolean;
@@ -112,10 +121,7 @@ export async function checkPythonEnv(python: string, script: string, env?: NodeJ
   }
   for (const line of res.stdout.split('\n')) {
     const ev = parseTrainerLine(line);
-    if (ev?.event === 'env') {
-      lastReports.set(reportKey(python, script), ev as unknown as EnvReport);
-      return ev as unknown as EnvReport;
-    }
+    if (ev?.event === 'env') return ev as unknown as EnvReport;
   }
   throw new LaunchError(`${python} ${path.basename(script)} --check-env printed no environment report (exit ${res.code}): ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }
@@ -146,13 +152,9 @@ export class LocalLauncher implements TrainingLauncher {
     if (!this.opts.skipEnvCheck) {
       const exportOnnx = !!this.opts.exportOnnx && spec.method === 'reward';
       report = await checkPythonEnv(python, this.opts.script, this.opts.env, !!spec.useLora, exportOnnx);
-      // accelerate is optional for one process: plain python runs it then.
-      const missing = report.missing.filter((m) => !(m === 'accelerate' && nproc === 1 && this.opts.accelerate !== 'always'));
-      if (missing.length) {
-        throw new LaunchError(`Python environment ${python} ${describeMissing(report, missing)}`, report.fix ?? `${python} -m pip install ${missing.join(' ')}`);
-      }
+      const refusal = envRefusal(report, python, { numProcesses: nproc, accelerate: this.opts.accelerate });
+      if (refusal) throw refusal;
     }
-    report ??= lastEnvReport(python, this.opts.script);
     const useAccelerate = useAccelerateFor(this.opts.accelerate, nproc, report);
     const outputDir = spec.outputDir ?? path.join(this.opts.outputRoot ?? path.join(spec.datasetDir, '..', 'runs'), spec.id, 'model');
     fs.mkdirSync(path.dirname(outputDir), { recursive: true });

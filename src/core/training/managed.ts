@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiError } from './http';
-import { LaunchError, type LaunchHooks, type RunMetrics, type RunStatus, type StatusUpdate } from './types';
+import { LaunchError, type LaunchHooks, type RunHandle, type RunMetrics, type RunRecord, type RunStatus, type StatusUpdate } from './types';
 
 export interface ExportFiles {
   train: { name: string; bytes: Buffer };
@@ -95,4 +95,48 @@ export async function pollJob(hooks: LaunchHooks, o: PollOptions): Promise<Statu
     }
     await new Promise((r) => setTimeout(r, o.pollMs));
   }
+}
+
+export interface AdoptOptions {
+  /**
+   * How long after the record's last update a missing job still counts as possibly being
+   * created (another window between its upload and its POST). Default 2 minutes.
+   */
+  graceMs?: number;
+  /** Between lookups while within the grace. */
+  pollMs?: number;
+  now?: () => number;
+}
+
+/**
+ * A run recorded without a job id (the window closed between the upload and the job
+ * creation): the job that uses its uploaded training file, or why there is none. Lookup errors
+ * propagate (the run is left as it is, to be tried again), never reported as "no job".
+ */
+export async function findOrphanJob<J>(
+  record: RunRecord,
+  provider: string,
+  find: (trainingFile: string) => Promise<J | undefined>,
+  o: AdoptOptions = {},
+): Promise<J | string> {
+  if (!record.trainingFile) {
+    return `the window closed before the training data was uploaded: no ${provider} job was created. Start the run again.`;
+  }
+  const now = o.now ?? Date.now;
+  const since = Date.parse(record.updatedAt);
+  const grace = o.graceMs ?? 120_000;
+  for (;;) {
+    const job = await find(record.trainingFile);
+    if (job) return job;
+    if (!(now() - since < grace)) break;
+    await new Promise((r) => setTimeout(r, Math.max(1, Math.min(o.pollMs ?? 5_000, grace))));
+  }
+  return `the window closed after uploading the training data (${record.trainingFile}) but before the ${provider} job was created: no job uses that file. Start the run again.`;
+}
+
+/** A handle for a run that is settled already (nothing to follow). */
+export function settledHandle(record: RunRecord, hooks: LaunchHooks, s: StatusUpdate): RunHandle {
+  hooks.onLog(s.error ?? s.message ?? s.status);
+  hooks.onStatus(s);
+  return { runId: record.id, target: record.target, done: Promise.resolve(s) };
 }

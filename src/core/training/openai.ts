@@ -1,7 +1,7 @@
 // OpenAI fine-tuning (FORMATS.md "Managed fine-tuning APIs"). Never the default target:
 // OpenAI stops accepting new fine-tuning jobs on OPENAI_FINE_TUNING_END.
 import { ApiClient, createJobOnce, type ApiClientOptions } from './http';
-import { pollJob, readExport, wholeNumber } from './managed';
+import { findOrphanJob, pollJob, readExport, settledHandle, wholeNumber } from './managed';
 import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunMetrics, type RunRecord, type RunSpec, type RunStatus, type StatusUpdate, type TrainingLauncher } from './types';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -14,6 +14,8 @@ export interface OpenAIOptions extends Partial<Omit<ApiClientOptions, 'provider'
   pollMs?: number;
   eventsPageSize?: number;
   now?: () => Date;
+  /** After a reload: how long a run without a job id may still be getting one (findOrphanJob). */
+  orphanGraceMs?: number;
 }
 
 interface OpenAIJob {
@@ -92,16 +94,31 @@ export class OpenAILauncher implements TrainingLauncher {
     if (validationFile) body.validation_file = validationFile;
     if (spec.suffix) body.suffix = spec.suffix;
     if (spec.seed !== undefined) body.seed = spec.seed;
+    // Recorded before the POST: a window closed now finds the job by this file after a reload.
+    hooks.onStatus({ status: 'starting', message: 'creating the fine-tuning job', trainingFile });
     const job = await createJobOnce(
       () => this.api.request<OpenAIJob>('POST', '/fine_tuning/jobs', { json: body, idempotent: false }),
-      async () => {
-        const list = await this.api.request<{ data: OpenAIJob[] }>('GET', '/fine_tuning/jobs', { idempotent: true, query: { limit: 20 } });
-        return list.data.find((j) => j.training_file === trainingFile);
-      },
+      () => this.jobForFile(trainingFile, 1),
     );
     hooks.onLog(`OpenAI job ${job.id} created (training file ${trainingFile}). ${OPENAI_FINE_TUNING_NOTICE}`);
     hooks.onStatus({ status: openaiStatus(job.status), message: job.status, remoteJobId: job.id });
     return this.follow(spec.id, job.id, hooks);
+  }
+
+  /**
+   * The job created with this (freshly uploaded, so run-unique) training file: jobs are listed
+   * newest first, paged with `after`, `pages` pages of 20 at most.
+   */
+  async jobForFile(trainingFile: string, pages = 5): Promise<OpenAIJob | undefined> {
+    let after: string | undefined;
+    for (let i = 0; i < pages; i++) {
+      const list = await this.api.request<{ data: OpenAIJob[]; has_more?: boolean }>('GET', '/fine_tuning/jobs', { idempotent: true, query: { limit: 20, after } });
+      const found = list.data.find((j) => j.training_file === trainingFile);
+      if (found) return found;
+      if (!list.has_more || list.data.length === 0) return undefined;
+      after = list.data[list.data.length - 1].id;
+    }
+    return undefined;
   }
 
   /** Events arrive newest first; page back with `after` until a seen event, then replay oldest first. */
@@ -166,9 +183,17 @@ export class OpenAILauncher implements TrainingLauncher {
     await this.api.request('POST', `/fine_tuning/jobs/${encodeURIComponent(handle.remoteJobId)}/cancel`, { idempotent: true });
   }
 
+  /**
+   * Follows the recorded job; a run recorded without one (the window closed between the upload
+   * and the job creation) adopts the job that uses its training file, or fails saying so.
+   */
   async reattach(record: RunRecord, hooks: LaunchHooks): Promise<RunHandle> {
-    if (!record.remoteJobId) throw new LaunchError(`run ${record.id} has no OpenAI job id`);
-    return this.follow(record.id, record.remoteJobId, hooks);
+    if (record.remoteJobId) return this.follow(record.id, record.remoteJobId, hooks);
+    const found = await findOrphanJob(record, 'OpenAI', (f) => this.jobForFile(f), { graceMs: this.o.orphanGraceMs, pollMs: this.o.pollMs });
+    if (typeof found === 'string') return settledHandle(record, hooks, { status: 'failed', error: found });
+    hooks.onLog(`OpenAI job ${found.id} found by its training file ${record.trainingFile}: following it`);
+    hooks.onStatus({ status: openaiStatus(found.status), message: found.status, remoteJobId: found.id });
+    return { ...this.follow(record.id, found.id, hooks), remoteJobId: found.id };
   }
 
   detach(runId: string): void {

@@ -2,14 +2,14 @@
 // under setsid (its own process group, surviving the SSH session), stream its log back with
 // `tail -F --pid`, and cancel by signalling the remote process group. Host keys are checked
 // (StrictHostKeyChecking=yes unless configured); BatchMode never prompts.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildTrainArgv } from './argv';
-import { parseTrainerLine } from './events';
-import { describeMissing, useAccelerateFor, type EnvReport } from './local';
-import { followTrainer, runCommand } from './process';
-import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type TrainingLauncher } from './types';
+import { LineSplitter, parseTrainerLine } from './events';
+import { envRefusal, useAccelerateFor, type EnvReport } from './local';
+import { TrainerLines, runCommand } from './process';
+import { LaunchError, assertSafeRunId, type LaunchHooks, type RunHandle, type RunRecord, type RunSpec, type StatusUpdate, type TrainingLauncher } from './types';
 
 export interface SshOptions {
   host: string;
@@ -38,6 +38,44 @@ export interface SshOptions {
   killGraceMs?: number;
   skipEnvCheck?: boolean;
   connectTimeoutS?: number;
+  /** Lost contact while following (ssh exit 255): how many times in a row to follow again. Default 6. */
+  maxReconnects?: number;
+  /** First wait before following again; doubles per attempt up to maxReconnectDelayMs (30 s). Default 1 s. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+/** Printed on stderr by the follow command once the trainer is gone, with its exit status. */
+export const EXIT_MARKER = 'rlhf-trainer-exit-status';
+
+export interface FollowAttempt {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The trainer's exit status, from the marker line: present only when the trainer is gone. */
+  exitStatus?: number;
+  lastStderr?: string;
+  spawnError?: string;
+}
+
+export type FollowDecision =
+  | { kind: 'ended'; code: number; cancelled: boolean }
+  | { kind: 'lost'; reason: string }
+  | { kind: 'error'; message: string };
+
+/**
+ * How one follow of the remote log ended. The marker (the trainer's exit status) is the only
+ * proof the trainer is gone; ssh's own 255 (connection lost, host unreachable) or a killed ssh
+ * client mean lost contact, never failure. Any other exit without the marker (the remote shell
+ * itself failed) ends the run with that status.
+ */
+export function followDecision(a: FollowAttempt, cancelled: boolean): FollowDecision {
+  if (a.spawnError !== undefined) return { kind: 'error', message: a.spawnError };
+  if (a.exitStatus !== undefined) return { kind: 'ended', code: a.exitStatus, cancelled };
+  if (a.code === 255 || a.signal !== null || a.code === null) {
+    const why = a.signal ? `ssh ended by ${a.signal}` : `ssh exit ${a.code ?? '?'}`;
+    return { kind: 'lost', reason: a.lastStderr ? `${why}: ${a.lastStderr}` : why };
+  }
+  return { kind: 'ended', code: a.code, cancelled };
 }
 
 /** POSIX single-quoting for the remote shell. */
@@ -50,6 +88,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export class SshLauncher implements TrainingLauncher {
   readonly target = 'ssh' as const;
   private readonly cancelled = new Set<string>();
+  private readonly followers = new Set<ChildProcess>();
 
   constructor(private readonly o: SshOptions) {
     if (o.host.startsWith('-') || (o.user ?? '').startsWith('-')) throw new LaunchError(`invalid SSH host "${o.host}"`);
@@ -106,9 +145,9 @@ export class SshLauncher implements TrainingLauncher {
       const out = await this.ssh(`cd ${shq(run)} && env ${envPrefix} ${shq(python)} ${shq(script)} --check-env${spec.useLora ? ' --use-peft' : ''}`, 'checking the remote Python environment');
       const env = out.split('\n').map(parseTrainerLine).find((e) => e?.event === 'env');
       if (!env || env.event !== 'env') throw new LaunchError(`${this.dest}: ${python} --check-env printed no report`);
-      const missing = env.missing.filter((m) => !(m === 'accelerate' && (this.o.numProcesses ?? 1) === 1 && !this.o.accelerate));
-      if (missing.length) throw new LaunchError(`${this.dest}: ${python} ${describeMissing(env as EnvReport, missing)}`, `ssh ${this.dest} ${env.fix ?? `${python} -m pip install ${missing.join(' ')}`}`);
       report = env as EnvReport;
+      const refusal = envRefusal(report, python, { numProcesses: this.o.numProcesses, accelerate: this.o.accelerate ? 'always' : 'auto', where: this.dest });
+      if (refusal) throw new LaunchError(refusal.message, `ssh ${this.dest} ${refusal.fix}`);
     }
     const { command, args } = buildTrainArgv(spec, {
       python,
@@ -129,15 +168,104 @@ export class SshLauncher implements TrainingLauncher {
     return this.follow(spec.id, pgid, hooks, spec.outputDir ?? 'model');
   }
 
+  /**
+   * Streams the remote log until the trainer's process is gone. The remote command ends with a
+   * marker line on stderr carrying the trainer's exit status (from train.exit; 143 when it
+   * vanished without one): only that says the trainer is gone. An ssh that ends without it
+   * (exit 255: connection lost, or the client killed) is lost contact: the trainer goes on
+   * under setsid, so the log is followed again from the byte it got to, with backoff, up to
+   * maxReconnects times in a row; then the run is left running (to be followed again later).
+   */
   private follow(runId: string, pgid: number, hooks: LaunchHooks, outputDir: string): RunHandle {
     const run = this.runDir(runId);
-    // The ssh exit status is the trainer's (from train.exit); 143 when it vanished without one.
-    const cmd = `cd ${shq(run)} && tail -n +1 -F --pid=${pgid} train.log 2>/dev/null; exit $(cat train.exit 2>/dev/null || echo 143)`;
-    const child = spawn(this.o.sshPath ?? 'ssh', this.sshArgs(cmd), { stdio: ['ignore', 'pipe', 'pipe'] });
-    const done = followTrainer(child, hooks, () => this.cancelled.has(runId)).then((s) =>
-      s.status === 'succeeded' ? { ...s, output: `${this.dest}:${outputDir.startsWith('/') ? outputDir : `${run}/${outputDir}`}` } : s,
-    );
-    return { runId, target: 'ssh', pid: pgid, host: this.dest, done };
+    const dest = this.dest;
+    const lines = new TrainerLines(hooks);
+    const out = new LineSplitter((l) => lines.line(l));
+    let offset = 0; // bytes of train.log received so far
+    const maxReconnects = this.o.maxReconnects ?? 6;
+    const baseDelay = this.o.reconnectDelayMs ?? 1_000;
+    const done = (async (): Promise<StatusUpdate> => {
+      let lost = 0;
+      for (;;) {
+        const startedAt = Date.now();
+        const before = offset;
+        const a = await this.followOnce(run, pgid, offset, (chunk) => {
+          offset += chunk.length;
+          out.push(chunk);
+        }, (l) => lines.line(l));
+        const d = followDecision(a, this.cancelled.has(runId));
+        if (d.kind === 'ended') {
+          out.end();
+          const s: StatusUpdate = d.cancelled ? { status: 'cancelled', message: 'cancelled by user' } : lines.outcome({ code: d.code, signal: null });
+          hooks.onStatus(s);
+          return s;
+        }
+        if (d.kind === 'error') {
+          out.end();
+          const s: StatusUpdate = { status: 'failed', error: `could not run ssh: ${d.message}` };
+          hooks.onStatus(s);
+          return s;
+        }
+        // Lost contact. A follow that went on for a while (or brought lines) starts the count again.
+        if (offset > before || Date.now() - startedAt > 60_000) lost = 0;
+        lost++;
+        if (lost > maxReconnects) {
+          const s: StatusUpdate = {
+            status: 'running',
+            message: `lost contact with ${dest} ${maxReconnects + 1} times in a row (${d.reason}); the trainer may still be running there: "RLHF: Refresh Runs" follows it again`,
+          };
+          hooks.onLog(s.message!);
+          hooks.onStatus(s);
+          return s;
+        }
+        const wait = Math.min(baseDelay * 2 ** (lost - 1), this.o.maxReconnectDelayMs ?? 30_000);
+        hooks.onLog(`lost contact with ${dest} (${d.reason}); the trainer goes on there; following again in ${(wait / 1000).toFixed(wait < 1000 ? 2 : 0)}s (attempt ${lost}/${maxReconnects}, from byte ${offset})`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    })().then((s) => (s.status === 'succeeded' ? { ...s, output: `${dest}:${outputDir.startsWith('/') ? outputDir : `${run}/${outputDir}`}` } : s));
+    return { runId, target: 'ssh', pid: pgid, host: dest, done };
+  }
+
+  /** One `ssh host tail -F` of the remote log from byte `offset`, until ssh ends. */
+  private followOnce(run: string, pgid: number, offset: number, onData: (b: Buffer) => void, onStderrLine: (l: string) => void): Promise<FollowAttempt> {
+    const cmd =
+      `cd ${shq(run)} && tail -c +${offset + 1} -F --pid=${pgid} train.log 2>/dev/null; ` +
+      `c=$(cat train.exit 2>/dev/null || echo 143); echo "${EXIT_MARKER} $c" >&2; exit $c`;
+    return new Promise((resolve) => {
+      const child = spawn(this.o.sshPath ?? 'ssh', this.sshArgs(cmd), { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.followers.add(child);
+      let exitStatus: number | undefined;
+      let lastStderr = '';
+      const err = new LineSplitter((l) => {
+        const m = new RegExp(`^${EXIT_MARKER} (\\d+)$`).exec(l.trim());
+        if (m) exitStatus = Number(m[1]);
+        else {
+          if (l.trim()) lastStderr = l.trim();
+          onStderrLine(l);
+        }
+      });
+      child.stdout.on('data', (d: Buffer) => onData(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      let settled = false;
+      child.on('error', (e) => {
+        if (settled) return;
+        settled = true;
+        this.followers.delete(child);
+        resolve({ code: null, signal: null, spawnError: e.message });
+      });
+      child.on('close', (code, signal) => {
+        if (settled) return;
+        settled = true;
+        this.followers.delete(child);
+        err.end();
+        resolve({ code, signal, exitStatus, lastStderr });
+      });
+    });
+  }
+
+  /** The ssh processes following remote logs now (tests use it to cut a connection). */
+  followerPids(): number[] {
+    return [...this.followers].map((c) => c.pid).filter((p): p is number => p !== undefined);
   }
 
   async cancel(handle: RunHandle): Promise<void> {

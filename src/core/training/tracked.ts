@@ -33,7 +33,9 @@ function tracker(store: RunStore, runId: string, hooks: LaunchHooks, opts: Track
         hooks.onMetrics(m);
       },
       onStatus: (s) => {
-        if (s.status === 'running' || s.remoteJobId) store.record(runId, { status: s.status, ...(s.remoteJobId ? { remoteJobId: s.remoteJobId } : {}) }, now());
+        if (s.status === 'running' || s.remoteJobId || s.trainingFile) {
+          store.record(runId, { status: s.status, ...(s.remoteJobId ? { remoteJobId: s.remoteJobId } : {}), ...(s.trainingFile ? { trainingFile: s.trainingFile } : {}) }, now());
+        }
         hooks.onStatus(s);
       },
     },

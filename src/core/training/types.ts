@@ -38,6 +38,11 @@ export const RunRecordSchema = z.object({
   /** Reward runs exported to ONNX: the folder with model.onnx (loadable by the reward feature). */
   onnxDir: z.string().optional(),
   remoteJobId: z.string().optional(),
+  /**
+   * Managed APIs: the uploaded training file, recorded before the job is created, so a window
+   * closed in between can find the job that uses it (or know there is none).
+   */
+  trainingFile: z.string().optional(),
   pid: z.number().int().optional(),
   /** Local runs: "<boot id>:<start time>" of the trainer process, so a reused pid is never taken for it. */
   procStart: z.string().optional(),
@@ -80,6 +85,8 @@ export interface StatusUpdate {
   onnxDir?: string;
   error?: string;
   remoteJobId?: string;
+  /** Managed APIs: the uploaded training file id (recorded before the job is created). */
+  trainingFile?: string;
 }
 
 export interface LaunchHooks {

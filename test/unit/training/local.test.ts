@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildTrainArgv } from '../../../src/core/training/argv';
-import { LocalLauncher, checkPythonEnv, describeMissing, isSameProcess, lastEnvReport, processIdentity, useAccelerateFor } from '../../../src/core/training/local';
+import { LocalLauncher, checkPythonEnv, describeMissing, envRefusal, isSameProcess, processIdentity, useAccelerateFor } from '../../../src/core/training/local';
 import { RunStore } from '../../../src/core/training/runStore';
 import { reattachTracked, startTracked } from '../../../src/core/training/tracked';
 import { LaunchError, type RunSpec } from '../../../src/core/training/types';
@@ -57,6 +57,24 @@ describe('accelerate launch for one GPU or many', () => {
     expect(describeMissing({}, ['trl'])).toBe('lacks trl');
   });
 
+  it('refuses with the report\'s own sentences and its full fix command (an old trl upgraded)', () => {
+    const report = {
+      missing: ['trl', 'accelerate', 'optimum'],
+      problems: ['trl 0.11.0 is older than 0.16.0, the oldest this script runs on', 'accelerate is not installed', 'ONNX export needs optimum.exporters.onnx, which does not import: ModuleNotFoundError: No module named optimum'],
+      fix: "/venv/bin/python -m pip install -U 'trl>=0.16.0' accelerate 'optimum[onnx]'",
+    };
+    const err = envRefusal(report, '.venv/bin/python')!;
+    // One process runs on plain python: accelerate is not asked for, the rest is.
+    expect(err.message).toBe(
+      'the Python environment .venv/bin/python lacks trl, optimum (trl 0.11.0 is older than 0.16.0, the oldest this script runs on; ONNX export needs optimum.exporters.onnx, which does not import: ModuleNotFoundError: No module named optimum)',
+    );
+    expect(err.fix).toBe(report.fix);
+    expect(envRefusal({ missing: ['accelerate'], fix: 'x', problems: ['accelerate is not installed'] }, 'python3')).toBeUndefined();
+    expect(envRefusal({ missing: ['accelerate'], fix: 'x', problems: ['accelerate is not installed'] }, 'python3', { numProcesses: 2 })?.message).toBe('the Python environment python3 lacks accelerate (accelerate is not installed)');
+    expect(envRefusal({ missing: ['accelerate'], fix: null }, 'python3', { accelerate: 'always', where: 'gpu1' })).toMatchObject({ message: 'gpu1: the Python environment python3 lacks accelerate', fix: 'python3 -m pip install -U accelerate' });
+    expect(envRefusal({ missing: [], fix: null }, 'python3')).toBeUndefined();
+  });
+
   // A trainer whose env check vouches for accelerate, and an `accelerate` whose launcher runs
   // the script in one process: the argv and the whole run are the real launcher's.
   function acceleratedTrainer(dir: string, vouch: boolean) {
@@ -76,14 +94,15 @@ describe('accelerate launch for one GPU or many', () => {
     return { script, env: { ...process.env, PYTHONPATH: path.join(dir, 'site'), FAKE_TRAINER_STEPS: '2' } };
   }
 
-  it('one process runs under accelerate launch when the check the caller ran reports it (skipEnvCheck)', async () => {
+  it('one process runs under accelerate launch when the check the caller ran reports it (skipEnvCheck + envReport)', async () => {
     const dir = tmpDir('local-accel-');
     const exp = makeExport(path.join(dir, 'data'));
     const t = acceleratedTrainer(dir, true);
-    // As the extension does: check first (the report is remembered), then launch without a second check.
-    expect((await checkPythonEnv('python3', t.script, t.env)).accelerate_launch).toBe(true);
+    // As the extension does: check first, then launch with that report and no second check.
+    const report = await checkPythonEnv('python3', t.script, t.env);
+    expect(report.accelerate_launch).toBe(true);
     const rec = recorder();
-    const l = new LocalLauncher({ python: 'python3', script: t.script, accelerate: 'auto', skipEnvCheck: true, numProcesses: 1, env: t.env, followMs: 50 });
+    const l = new LocalLauncher({ python: 'python3', script: t.script, accelerate: 'auto', skipEnvCheck: true, envReport: report, numProcesses: 1, env: t.env, followMs: 50 });
     const final = await (await l.start(spec(dir, 'run-accel', exp.hash), rec.hooks)).done;
     expect(final.status).toBe('succeeded');
     expect(rec.logs[0]).toMatch(/^\$ python3 -m accelerate\.commands\.launch --num_processes 1 .*trainer\.py --method dpo/);
@@ -102,7 +121,11 @@ describe('accelerate launch for one GPU or many', () => {
     const final = await (await new LocalLauncher({ python: 'python3', script: no.script, env: no.env, followMs: 50 }).start(spec(dir, 'run-plain', exp.hash), rec2.hooks)).done;
     expect(final.status).toBe('succeeded');
     expect(rec2.logs[0]).toMatch(/^\$ python3 \S*trainer\.py --method dpo/);
-    // An explicit report wins over the remembered one; 'never' opts out.
+    // Nothing is remembered between checks: skipping the check without a report, or with one
+    // that does not vouch for the launcher, keeps plain python; 'never' opts out.
+    const rec5 = recorder();
+    await (await new LocalLauncher({ python: 'python3', script: yes.script, env: yes.env, skipEnvCheck: true, followMs: 50 }).start(spec(dir, 'run-noreport', exp.hash), rec5.hooks)).done;
+    expect(rec5.logs[0]).toMatch(/^\$ python3 \S*trainer\.py /);
     const rec3 = recorder();
     await (await new LocalLauncher({ python: 'python3', script: yes.script, env: yes.env, skipEnvCheck: true, envReport: { missing: [], fix: null }, followMs: 50 }).start(spec(dir, 'run-report', exp.hash), rec3.hooks)).done;
     expect(rec3.logs[0]).toMatch(/^\$ python3 \S*trainer\.py /);
@@ -180,7 +203,6 @@ print(json.dumps([n for n in ("torch","transformers","trl","accelerate","dataset
     expect(env.missing.filter((m) => m !== 'trl')).toEqual(expected.filter((m: string) => m !== 'trl'));
     expect(env.min_trl).toMatch(/^\d+\.\d+/);
     for (const m of expected) expect(env.errors?.[m]).toMatch(/Error/);
-    expect(lastEnvReport('python3', REAL_SCRIPT)).toEqual(env);
     const real = new LocalLauncher({ python: 'python3', script: REAL_SCRIPT });
     const store = new RunStore(path.join(dir, 'runs'));
     const required = expected.filter((m: string) => m !== 'accelerate');

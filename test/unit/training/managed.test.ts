@@ -43,7 +43,7 @@ describe('Together launcher against a contract-enforcing server', () => {
     expect(srv.jobs).toHaveLength(1);
     expect(srv.jobs[0].body).toEqual({ training_file: 'file-1', model: 'meta-llama/Llama-3-8b', training_method: { method: 'dpo', dpo_beta: 0.2 }, n_epochs: 2, suffix: 'rlhf' });
     expect(JSON.parse(srv.files.get('file-1')!.content.split('\n')[0])).toHaveProperty('preferred_output');
-    expect(rec.statuses.map((s) => `${s.status}:${s.message}`)).toEqual(['starting:uploading training data', 'starting:pending', 'starting:pending', 'starting:queued', 'running:running', 'succeeded:completed']);
+    expect(rec.statuses.map((s) => `${s.status}:${s.message}`)).toEqual(['starting:uploading training data', 'starting:creating the fine-tuning job', 'starting:pending', 'starting:pending', 'starting:queued', 'running:running', 'succeeded:completed']);
     expect(rec.logs.some((x) => x.includes('Fine tune request created'))).toBe(true);
     expect(h.remoteJobId).toBe(srv.jobs[0].id);
   });
