@@ -13,7 +13,7 @@ import { languageModelSources } from './languageModelSource';
 // Loaded on first use, not at activation: the HTTP client (axios) is the heaviest module here.
 const generation = () => import('../core/generate/index');
 const continueImport = () => import('../core/formats/continueImport');
-import { getApiKey } from './secrets';
+import { getSourceApiKey } from './secrets';
 
 interface GenerationSettings {
   sources: unknown[];
@@ -41,7 +41,7 @@ function settings(): GenerationSettings {
  * secret storage only: one written into settings is ignored and reported (never its value).
  */
 async function configuredSources(host: HostContext, s: GenerationSettings): Promise<{ sources: CandidateSource[]; problems: string[] }> {
-  const { OpenAICompatibleSource, parseSourceSettings, sourceKeyProvider } = await generation();
+  const { OpenAICompatibleSource, parseSourceSettings } = await generation();
   const sources: CandidateSource[] = [];
   const { configs, problems } = parseSourceSettings(Array.isArray(s.sources) ? s.sources : [], {
     timeoutMs: s.timeoutMs,
@@ -50,7 +50,8 @@ async function configuredSources(host: HostContext, s: GenerationSettings): Prom
   });
   for (const cfg of configs) {
     try {
-      const apiKey = await getApiKey(host.context, sourceKeyProvider(cfg.id));
+      const { key: apiKey, problem } = await getSourceApiKey(host.context, cfg.id, cfg.baseUrl);
+      if (problem) problems.push(`rlhf.generation.sources ("${cfg.id}"): ${problem}`);
       sources.push(new OpenAICompatibleSource({ ...cfg, apiKey }));
     } catch (e) {
       problems.push(`rlhf.generation.sources ("${cfg.id}"): ${(e as Error).message}`);

@@ -15,16 +15,59 @@ export async function getApiKey(context: vscode.ExtensionContext, provider: stri
 }
 
 export async function setApiKey(context: vscode.ExtensionContext, provider: string, key: string | undefined): Promise<void> {
-  if (key) await context.secrets.store(secretKey(provider), key);
-  else await context.secrets.delete(secretKey(provider));
+  if (!key) return context.secrets.delete(secretKey(provider));
+  if (!provider.startsWith(SOURCE_PREFIX)) return context.secrets.store(secretKey(provider), key);
+  // A source's key is bound to the server it was given for: a workspace that later points the
+  // same source id at another URL must not receive it.
+  const id = provider.slice(SOURCE_PREFIX.length);
+  const src = configuredSourceList().find((x) => x.id === id);
+  const origin = originOf(src?.baseUrl);
+  if (!origin) throw new Error(`no candidate source "${id}" with a valid baseUrl in rlhf.generation.sources, so there is nothing to bind its key to`);
+  await context.secrets.store(secretKey(provider), JSON.stringify({ key, origin }));
+}
+
+const SOURCE_PREFIX = 'source:';
+
+function originOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The key of a candidate source, only when the source still points at the server the key was
+ * saved for; otherwise a problem saying so (never the key).
+ */
+export async function getSourceApiKey(context: vscode.ExtensionContext, id: string, baseUrl: string): Promise<{ key?: string; problem?: string }> {
+  const raw = await context.secrets.get(secretKey(SOURCE_PREFIX + id));
+  if (!raw) return {};
+  let saved: { key?: unknown; origin?: unknown };
+  try {
+    saved = JSON.parse(raw) as typeof saved;
+  } catch {
+    saved = {};
+  }
+  if (typeof saved.key !== 'string' || typeof saved.origin !== 'string') {
+    return { problem: `the stored key of source "${id}" is not bound to a server; run "RLHF: Set API Key…" for "${SOURCE_PREFIX}${id}" again` };
+  }
+  if (saved.origin !== originOf(baseUrl)) {
+    return { problem: `the key of source "${id}" was saved for ${saved.origin}, but the source now points at ${originOf(baseUrl) ?? baseUrl}; it is not sent. If you trust the new server, run "RLHF: Set API Key…" for "${SOURCE_PREFIX}${id}" again` };
+  }
+  return { key: saved.key };
+}
+
+function configuredSourceList(): { id?: string; label?: string; baseUrl?: string }[] {
+  const v = vscode.workspace.getConfiguration('rlhf').get<unknown>('generation.sources', []);
+  return Array.isArray(v) ? (v as { id?: string; label?: string; baseUrl?: string }[]) : [];
 }
 
 /** Candidate sources from settings, offered as providers so each can have its own key. */
 function sourceProviders(): { id: string; label: string; detail: string }[] {
-  const sources = vscode.workspace.getConfiguration('rlhf').get<{ id?: string; label?: string; baseUrl?: string }[]>('generation.sources', []);
-  return sources
+  return configuredSourceList()
     .filter((s) => typeof s?.id === 'string' && s.id)
-    .map((s) => ({ id: `source:${s.id}`, label: s.label ?? s.id!, detail: `Candidate source ${s.id} (${s.baseUrl ?? 'no base URL'})` }));
+    .map((s) => ({ id: `${SOURCE_PREFIX}${s.id}`, label: s.label ?? s.id!, detail: `Candidate source ${s.id}: the key is sent only to ${originOf(s.baseUrl) ?? 'its base URL'}` }));
 }
 
 function providerLabel(provider: string): string {
@@ -52,7 +95,12 @@ export async function promptForApiKey(context: vscode.ExtensionContext, provider
     });
     if (key === undefined) return undefined;
   }
-  await setApiKey(context, provider, key.trim() || undefined);
+  try {
+    await setApiKey(context, provider, key.trim() || undefined);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`RLHF Review: ${(e as Error).message}.`);
+    return undefined;
+  }
   void vscode.window.showInformationMessage(
     key.trim() ? `RLHF Review: API key for ${providerLabel(provider)} saved in secret storage.` : `RLHF Review: API key for ${providerLabel(provider)} removed.`,
   );

@@ -178,6 +178,26 @@ describe('Compare Responses against an OpenAI-compatible server', () => {
       await keyed.close();
     }
   });
+
+  it("never sends a source's key to another server: a settings change of its baseUrl drops the key", async () => {
+    const first = await startChatServer({ apiKey: 'sk-bound-456' });
+    const other = await startChatServer({});
+    try {
+      await cfg().update('sources', [{ id: 'bound', baseUrl: first.url, model: 'coder-7b' }], vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('rlhf.setApiKey', 'source:bound', 'sk-bound-456');
+      assert.ok(await vscode.commands.executeCommand('rlhf.compareResponses', 'With its key'));
+      assert.equal(first.chatRequests()[0].headers.authorization, 'Bearer sk-bound-456');
+      // A workspace (or a typo) points the same source id at another server.
+      await cfg().update('sources', [{ id: 'bound', baseUrl: other.url, model: 'coder-7b' }], vscode.ConfigurationTarget.Workspace);
+      assert.ok(await vscode.commands.executeCommand('rlhf.compareResponses', 'Without its key'));
+      assert.ok(other.chatRequests().length > 0);
+      for (const r of other.chatRequests()) assert.equal(r.headers.authorization, undefined, 'the key went to a server it was not saved for');
+    } finally {
+      await vscode.commands.executeCommand('rlhf.setApiKey', 'source:bound', '');
+      await first.close();
+      await other.close();
+    }
+  });
 });
 
 describe('Compare Two Snippets and Continue import', () => {
