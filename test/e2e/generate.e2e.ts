@@ -21,6 +21,10 @@ const ORIGINAL = 'import math\n\ndef area(r):\n    return 3.14 * r * r\n\nprint(
 
 beforeAll(async () => {
   fs.writeFileSync(file, ORIGINAL);
+  // Workspace settings are changed during the tests: VS Code notices edits of an existing
+  // .vscode/settings.json, not one created after the folder was opened.
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), '{}\n');
   // Each sample answers differently, slowly enough that streaming is visible.
   chat = await startChatServer({
     chunkDelayMs: 15,
@@ -105,6 +109,53 @@ describe('Compare Responses from the command palette', () => {
       expect(c.params.temperature).toBeGreaterThan(0);
     }
     await screenshot(page, 'generate-applied-dark');
+  });
+});
+
+describe('Compare Responses from its keybinding, on the whole file, with a failing source', () => {
+  it('asks about the whole file when nothing is selected; a failed source shows its error in its column', async () => {
+    // A third source that the server refuses (400 with the documented error body).
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
+      'rlhf.generation.sources': [
+        { id: 'coder', baseUrl: chat.url, model: 'coder-7b', temperature: 0.2 },
+        { id: 'coder-hot', baseUrl: chat.url, model: 'coder-7b-hot', temperature: 1.0 },
+        { id: 'refused', baseUrl: chat.url, model: 'test-400' },
+      ],
+    }));
+    // Slow streams: the failure is on screen while the other two are still arriving (the panel,
+    // hidden by the click on the file's tab, is brought back and reloads meanwhile).
+    chat.control({ chunkDelayMs: 800 });
+    await page.waitForTimeout(1000); // the settings file is picked up by a file watcher
+    const sent = chat.chatRequests().length;
+    const editor = page.locator('.monaco-editor .view-lines').first();
+    await page.locator('.tab', { hasText: 'calc.py' }).first().click();
+    await editor.click();
+    await page.keyboard.press('Control+Home'); // a caret, no selection
+    await page.keyboard.press('Control+Alt+C');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    expect(await page.locator('.quick-input-widget').textContent()).toMatch(/calc\.py/);
+    await input.fill('Add type hints');
+    await page.keyboard.press('Enter');
+    frame = webviewFrame(page);
+    const failed = frame.locator('.candidate.failed');
+    await failed.waitFor({ timeout: 30_000 });
+    expect(await failed.locator('.candidate-error').textContent()).toMatch(/This candidate failed: .*400/);
+    expect(await frame.locator('.candidate.pending').count()).toBeGreaterThan(0);
+    await screenshot(page, 'generate-failed-source-dark');
+    chat.control({ chunkDelayMs: 15 });
+    const asked = chat.chatRequests().slice(sent);
+    expect(asked.map((r) => r.body.model).sort()).toEqual(['coder-7b', 'coder-7b-hot', 'test-400']);
+    // The whole file went to the models as the code context.
+    for (const r of asked) expect(r.body.messages.at(-1).content).toContain('print(area(2))');
+    const queueFile = path.join(workspace, '.rlhf', 'queue.jsonl');
+    const item = await waitFor(() => fs.readFileSync(queueFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.prompt?.instruction === 'Add type hints'), 'the queued item', 60_000);
+    expect(item.candidates.map((c: { model: string }) => c.model).sort()).toEqual(['coder-7b', 'coder-7b-hot']);
+    expect(item.prompt.context.selection.startLine).toBe(0);
+    expect(item.prompt.context.selection.text).toContain('import math');
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), '{}\n');
+    await page.waitForTimeout(1000);
   });
 });
 

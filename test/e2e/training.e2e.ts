@@ -57,6 +57,10 @@ async function choose(title: RegExp, filter?: string): Promise<void> {
 
 beforeAll(async () => {
   seedStore();
+  // Workspace settings are changed during the tests: VS Code notices edits of an existing
+  // .vscode/settings.json, not one created after the folder was opened.
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), '{}\n');
   ({ server, browser, page } = await openPackagedWorkbench({
     workspace,
     settings: {
@@ -164,6 +168,6 @@ describe('fine-tuning run from the packaged VSIX', () => {
     await waitFor(async () => /succeeded/.test((await row.textContent()) ?? ''), 'succeeded in the Runs view', 15_000);
     expect(await row.textContent()).toMatch(/step 20\/20/);
     expect(fs.readFileSync(trainerLog, 'utf8')).toContain('"event":"done"');
-    fs.rmSync(path.join(workspace, '.vscode', 'settings.json'));
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), '{}\n');
   });
 });
