@@ -114,12 +114,30 @@ function languageOf(p: string): string | undefined {
   return LANGUAGES[ext];
 }
 
+/**
+ * Continue's "noCode" data level logs the event without its prompt and code: a clear reason
+ * instead of a schema error when every one of those fields is missing.
+ */
+function noCodeReason(raw: string, textFields: readonly string[]): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const missing = textFields.filter((f) => !(f in v));
+  if (missing.length !== textFields.length) return undefined;
+  return `logged without ${textFields.join(', ')} (Continue's "noCode" data level): nothing to review`;
+}
+
 /** Parsed rows of JSONL text (the store's parser); unreadable ones go into `skipped`. */
 function* rows<T>(
   text: string,
   file: string,
   schema: z.ZodType<T>,
   skipped: ContinueSkip[],
+  textFields: readonly string[],
 ): Generator<{ line: number; raw: string; data: T }> {
   const parsed = parseJsonl(text, file, schema);
   const lines = text.split('\n');
@@ -128,7 +146,7 @@ function* rows<T>(
   const skipBadBefore = (line: number) => {
     while (bad.length && bad[0].line < line) {
       const b = bad.shift()!;
-      skipped.push({ file, line: b.line, reason: b.error.replace(/^not JSON: (.*)$/s, 'not valid JSON ($1)') });
+      skipped.push({ file, line: b.line, reason: noCodeReason(b.text, textFields) ?? b.error.replace(/^not JSON: (.*)$/s, 'not valid JSON ($1)') });
     }
   };
   for (let k = 0; k < parsed.values.length; k++) {
@@ -142,7 +160,7 @@ function* rows<T>(
 /** editOutcome.jsonl → one two-candidate item per edit (new code vs previous code) + the implied winner. */
 export function parseContinueEditOutcomes(text: string, file: string, now: Date = new Date()): ContinueImportReport {
   const report = emptyReport();
-  for (const { line, raw, data } of rows(text, file, ContinueEditOutcomeSchema, report.skipped)) {
+  for (const { line, raw, data } of rows(text, file, ContinueEditOutcomeSchema, report.skipped, ['prompt', 'previousCode', 'newCode'])) {
     const skip = (reason: string) => report.skipped.push({ file, line, reason });
     if (data.prompt.trim() === '') {
       skip('prompt is empty: nothing says what the edit was for');
@@ -182,7 +200,7 @@ export function parseContinueEditOutcomes(text: string, file: string, now: Date 
 export function parseContinueChatInteractions(text: string, file: string, now: Date = new Date()): ContinueImportReport {
   const report = emptyReport();
   const groups = new Map<string, Array<{ line: number; completion: string; model?: string }>>();
-  for (const { line, data } of rows(text, file, ContinueChatInteractionSchema, report.skipped)) {
+  for (const { line, data } of rows(text, file, ContinueChatInteractionSchema, report.skipped, ['prompt'])) {
     if (data.prompt.trim() === '') {
       report.skipped.push({ file, line, reason: 'prompt is empty' });
       continue;

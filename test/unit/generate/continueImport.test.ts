@@ -151,6 +151,20 @@ describe('Continue dev-data import', () => {
     expect(formatContinueReport(all)).toMatch(/3 item\(s\) from 4 log line\(s\); 2 implied.*\n.*Skipped 6/);
   });
 
+  it('names lines logged at the "noCode" level instead of a schema error', () => {
+    const noCode = JSON.stringify({ ...base('editOutcome'), modelName: 'qwen2.5-coder', previousCodeLines: 1, newCodeLines: 2, lineChange: 1, accepted: true });
+    const noPrompt = JSON.stringify({ ...base('chatInteraction'), modelName: 'qwen2.5-coder', completion: 'ok', sessionId: 's' });
+    const r = parseContinueEditOutcomes([edit({}), noCode].join('\n') + '\n', 'editOutcome.jsonl');
+    expect(r.items).toHaveLength(1);
+    expect(r.skipped).toEqual([{ file: 'editOutcome.jsonl', line: 2, reason: 'logged without prompt, previousCode, newCode (Continue\'s "noCode" data level): nothing to review' }]);
+    const c = parseContinueChatInteractions(noPrompt + '\n', 'chatInteraction.jsonl');
+    expect(c.skipped[0].reason).toMatch(/^logged without prompt \(Continue's "noCode" data level\)/);
+    // A line missing only some fields is still a plain schema error.
+    const partial = parseContinueEditOutcomes(JSON.stringify({ ...JSON.parse(edit({})), newCode: undefined }) + '\n', 'e.jsonl');
+    expect(partial.skipped[0].reason).toMatch(/newCode/);
+    expect(partial.skipped[0].reason).not.toMatch(/noCode/);
+  });
+
   it('says clearly when there is nothing to import', async () => {
     await expect(importContinueDevData(path.join(dir, 'nope'))).rejects.toThrow(/does not exist/);
     await expect(importContinueDevData(path.join(dir, 'dev_data', '0.2.0', 'autocomplete.jsonl'))).rejects.toThrow(
