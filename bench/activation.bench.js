@@ -28,8 +28,8 @@ const heavy = ['onnxruntime-node', '@huggingface/tokenizers', './vendor/axios.js
 process.stdout.write(JSON.stringify({ ms, heavy }));
 `;
 
-function sample(file) {
-  const r = spawnSync(process.execPath, ['-e', probe, file], { encoding: 'utf8' });
+function sample(file, env = {}) {
+  const r = spawnSync(process.execPath, ['-e', probe, file], { encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`activation of ${file} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -47,9 +47,29 @@ for (let i = 0; i < SAMPLES; i++) {
   a.push(s.ms);
   b.push(sample(empty).ms);
 }
+// The same activation with a workspace whose store holds STORE_RECORDS judgments (it is read
+// once at activation to show the queue and report unreadable lines).
+const STORE_RECORDS = Number(process.env.BENCH_STORE_RECORDS ?? 5000);
+const fs = require('node:fs');
+const os = require('node:os');
+const big = fs.mkdtempSync(path.join(os.tmpdir(), 'rlhf-bench-store-'));
+const evalLines = fs.readFileSync(path.join(root, 'test', 'fixtures', 'reward', 'eval.jsonl'), 'utf8').split('\n').filter(Boolean);
+fs.mkdirSync(path.join(big, '.rlhf'));
+fs.writeFileSync(
+  path.join(big, '.rlhf', 'preferences.jsonl'),
+  Array.from({ length: STORE_RECORDS }, (_, i) => {
+    const r = JSON.parse(evalLines[i % evalLines.length]);
+    return JSON.stringify({ ...r, id: `${r.id}~${i}`, itemId: `${r.itemId ?? r.id}~${i}` });
+  }).join('\n') + '\n',
+);
+const c = [];
+for (let i = 0; i < SAMPLES; i++) c.push(sample(ext, { RLHF_BENCH_WS: big }).ms);
+fs.rmSync(big, { recursive: true, force: true });
 const mExt = median(a);
 const mEmpty = median(b);
+const mBig = median(c);
 console.log(`activation: rlhf-review ${mExt.toFixed(2)} ms, empty extension ${mEmpty.toFixed(2)} ms (median of ${SAMPLES} cold processes)`);
 console.log(`activation ratio (rlhf-review / empty): ${(mExt / mEmpty).toFixed(1)}x; extra cost ${(mExt - mEmpty).toFixed(2)} ms`);
+console.log(`activation with a ${STORE_RECORDS}-record store: ${mBig.toFixed(2)} ms, ratio to the empty extension ${(mBig / mEmpty).toFixed(1)}x (store read ${(mBig - mExt).toFixed(2)} ms)`);
 console.log(`heavy runtimes loaded at activation: ${heavy.length ? heavy.join(', ') : 'none'}`);
 if (heavy.length) process.exitCode = 1;
