@@ -60,11 +60,17 @@ export type HostMessage =
   | { type: 'notice'; message: string }
   | { type: 'error'; message: string; ack?: number }
   /** A VS Code command (rlhf.voteA, ...) asks the panel to act as if its key was pressed. */
-  | { type: 'command'; action: PanelAction }
+  | { type: 'command'; action: PanelAction; arg?: number }
   /** Text edited in the VS Code diff editor ("RLHF: Save Rewrite"), for the panel's draft. */
   | { type: 'rewrite'; itemId: string; candidateId: string; text: string };
 
-export const PANEL_ACTIONS = ['voteA', 'voteB', 'voteTie', 'voteBothBad', 'skip', 'undo', 'back', 'apply', 'diff', 'keys'] as const;
+export const PANEL_ACTIONS = [
+  'voteA', 'voteB', 'voteC', 'voteD', 'voteTie', 'voteBothBad', 'strengthSlight', 'strengthClear',
+  'selectNext', 'selectPrevious', 'rank', 'saveRanking', 'rate', 'tag', 'rationale', 'rewrite', 'rewriteInEditor',
+  'skip', 'undo', 'back', 'apply', 'diff', 'layout', 'guidelines', 'keys',
+] as const;
+/** Actions that take a number: rank (0 clears) and rate (1-7, 0 clears) of the selected candidate, tag (1-based index in rlhf.tags). */
+export const NUMBERED_ACTIONS = { rank: [0, 9], rate: [0, 7], tag: [1, 9] } as const satisfies Partial<Record<PanelAction, readonly [number, number]>>;
 export type PanelAction = (typeof PANEL_ACTIONS)[number];
 
 // ---- webview -> host ----

@@ -15,7 +15,7 @@ import { extractCode, fitIndent } from '../core/review/blocks';
 import { describeJudgment, guidelineVersion, judgmentProblems } from '../core/review/judgment';
 import { candidateLabel, describeZodError, type QueueItem } from '../core/records';
 import { displayOrder, type ReviewSession } from '../core/review/session';
-import { WebviewMessageSchema, type HostMessage, type PanelAction, type ViewItem, type WebviewMessage } from '../protocol';
+import { NUMBERED_ACTIONS, WebviewMessageSchema, type HostMessage, type PanelAction, type ViewItem, type WebviewMessage } from '../protocol';
 import { readConfig } from './config';
 import type { HostContext } from './hostContext';
 
@@ -110,8 +110,8 @@ export class ReviewPanel {
   }
 
   /** Acts as if the panel's own key for `action` was pressed (the rlhf.vote* commands). */
-  command(action: PanelAction): void {
-    this.post({ type: 'command', action });
+  command(action: PanelAction, arg?: number): void {
+    this.post({ type: 'command', action, ...(arg !== undefined ? { arg } : {}) });
   }
 
   /** Hands text edited in the diff editor to the panel's draft of that item. */
@@ -505,29 +505,63 @@ async function saveRewrite(host: HostContext): Promise<void> {
 const ACTION_COMMANDS: [string, PanelAction][] = [
   ['rlhf.voteA', 'voteA'],
   ['rlhf.voteB', 'voteB'],
+  ['rlhf.voteC', 'voteC'],
+  ['rlhf.voteD', 'voteD'],
   ['rlhf.voteTie', 'voteTie'],
   ['rlhf.voteBothBad', 'voteBothBad'],
+  ['rlhf.strengthSlight', 'strengthSlight'],
+  ['rlhf.strengthClear', 'strengthClear'],
+  ['rlhf.selectNextCandidate', 'selectNext'],
+  ['rlhf.selectPreviousCandidate', 'selectPrevious'],
+  ['rlhf.rankSelected', 'rank'],
+  ['rlhf.saveRanking', 'saveRanking'],
+  ['rlhf.rateSelected', 'rate'],
+  ['rlhf.tagSelected', 'tag'],
+  ['rlhf.writeRationale', 'rationale'],
+  ['rlhf.rewriteSelected', 'rewrite'],
+  ['rlhf.rewriteSelectedInEditor', 'rewriteInEditor'],
   ['rlhf.skip', 'skip'],
   ['rlhf.undo', 'undo'],
   ['rlhf.back', 'back'],
   ['rlhf.apply', 'apply'],
   ['rlhf.toggleDiff', 'diff'],
+  ['rlhf.toggleLayout', 'layout'],
+  ['rlhf.toggleGuidelines', 'guidelines'],
   ['rlhf.showKeyboardMap', 'keys'],
 ];
+
+/** The number a numbered action acts with: the command's argument (a keybinding's "args"), else asked for. */
+async function actionArg(action: PanelAction, raw: unknown): Promise<number | undefined> {
+  const range = (NUMBERED_ACTIONS as Partial<Record<PanelAction, readonly [number, number]>>)[action];
+  if (!range) return undefined;
+  const [lo, hi] = range;
+  const ok = (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
+  if (typeof raw === 'number' && ok(raw)) return raw;
+  if (raw !== undefined) {
+    void vscode.window.showErrorMessage(`RLHF Review: this command takes a whole number from ${lo} to ${hi} (got ${JSON.stringify(raw)}).`);
+    return undefined;
+  }
+  const what = action === 'rank' ? 'Rank of the selected candidate (0 clears)' : action === 'rate' ? 'Rating of the selected candidate, 1–7 (0 clears)' : 'Number of the tag to toggle (its place in rlhf.tags)';
+  const items = Array.from({ length: hi - lo + 1 }, (_, i) => String(lo + i));
+  const pick = await vscode.window.showQuickPick(items, { title: `RLHF: ${what}` });
+  return pick === undefined ? undefined : Number(pick);
+}
 
 /** The panel's commands (rebindable keys for its actions), the rewrite editor and its provider. */
 export function registerReviewPanel(host: HostContext): void {
   const subs = host.context.subscriptions;
   for (const [id, action] of ACTION_COMMANDS) {
     subs.push(
-      vscode.commands.registerCommand(id, () => {
+      vscode.commands.registerCommand(id, async (raw?: unknown) => {
         const panel = host.panel();
         if (!panel) {
           host.openPanel();
           void vscode.window.showInformationMessage('RLHF Review: the review panel is open now; run the command again to act on its item.');
           return;
         }
-        panel.command(action);
+        const arg = await actionArg(action, raw);
+        if (action in NUMBERED_ACTIONS && arg === undefined) return;
+        panel.command(action, arg);
       }),
     );
   }

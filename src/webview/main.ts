@@ -154,8 +154,8 @@ function applySelected(): void {
     return;
   }
   const c = it.candidates[draft()!.selected] ?? it.candidates[0];
-  const others = it.candidates.filter((o) => o.id !== c.id).map((o) => o.id);
-  submit({ ...judgmentBase(), ...(it.candidates.length === 2 ? { winner: c.id } : { ranking: [[c.id], others] }) }, c.id);
+  // Best of N: the applied one beat every other; nothing is claimed about the others' order.
+  submit({ ...judgmentBase(), winner: c.id }, c.id);
 }
 
 function select(index: number): void {
@@ -774,15 +774,52 @@ function toggleKeys(open = !keysOpen): void {
 
 // ---------- input ----------
 
-function act(action: PanelAction): void {
+function act(action: PanelAction, arg?: number): void {
   const it = item();
+  const d = draft();
+  const sel = it && d ? it.candidates[d.selected] : undefined;
   switch (action) {
     case 'voteA':
-    case 'voteB': {
-      const c = it?.candidates[action === 'voteA' ? 0 : 1];
+    case 'voteB':
+    case 'voteC':
+    case 'voteD': {
+      const c = it?.candidates['ABCD'.indexOf(action.slice(4))];
       if (c) vote(c.id);
       return;
     }
+    case 'strengthSlight':
+    case 'strengthClear':
+      if (it) setStrength(action === 'strengthSlight' ? 'slight' : 'clear');
+      return;
+    case 'selectNext':
+    case 'selectPrevious':
+      if (it && d) select(d.selected + (action === 'selectNext' ? 1 : -1));
+      return;
+    case 'rank':
+      if (sel && arg !== undefined && arg <= it!.candidates.length) setRank(sel.id, arg);
+      return;
+    case 'saveRanking':
+      if (it) saveRanking();
+      return;
+    case 'rate':
+      if (sel && arg !== undefined) setRating(sel.id, arg);
+      return;
+    case 'tag': {
+      const tag = arg !== undefined ? show?.tags[arg - 1] : undefined;
+      if (sel && tag) toggleTag(sel.id, tag);
+      return;
+    }
+    case 'rationale':
+      if (it) root.querySelector<HTMLTextAreaElement>('.rationale-input')?.focus();
+      return;
+    case 'rewrite':
+    case 'rewriteInEditor':
+      if (sel) (action === 'rewrite' ? startRewrite : openRewriteEditor)(sel.id);
+      return;
+    case 'layout':
+      return toggleLayout();
+    case 'guidelines':
+      return toggleGuidelines();
     case 'voteTie':
       return vote('tie');
     case 'voteBothBad':
@@ -907,7 +944,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       status(msg.message, 'error');
       return;
     case 'command':
-      act(msg.action);
+      act(msg.action, msg.arg);
       return;
     case 'rewrite': {
       const d = draftOf(msg.itemId);

@@ -278,10 +278,23 @@ describe('review panel actions', () => {
   });
 
   it('runs the actions as VS Code commands: palette and a rebindable key', async () => {
-    await waitItem('cmd1');
+    const ids = await waitItem('cmd1');
+    // Numbered actions ask for their number when run from the palette.
+    await runCommand(page, 'RLHF: Rate Selected Candidate');
+    await page.locator('.quick-input-widget input').fill('5');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '5' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'RLHF: Select Next Candidate');
+    await runCommand(page, 'RLHF: Toggle Tag on Selected Candidate');
+    await page.locator('.quick-input-widget input').fill('5');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '5' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await frame.locator('.candidate').nth(1).locator('.tag[aria-pressed="true"]').count()) === 1, 'the tag on B');
     await runCommand(page, 'RLHF: Vote Tie');
     const tie = await waitFor(() => recordFor('cmd1'), 'the tie from the command palette');
     expect(tie.judgment!.winner).toBe('tie');
+    expect(tie.judgment!.ratings).toEqual({ [ids[0]]: 5 });
+    expect(tie.judgment!.tags).toEqual({ [ids[1]]: ['style'] });
     await waitItem('cmd2');
     await focusPanel();
     await page.keyboard.press('Alt+X');

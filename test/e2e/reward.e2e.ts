@@ -28,13 +28,17 @@ let page: Page;
 const workspace = tempDir('e2e-reward-ws');
 const flagsFile = path.join(workspace, '.rlhf', 'flags.jsonl');
 // Eval-set items with one clearly weak answer each (refusal, truncation, broken code).
-const PICK = ['palindrome-typescript#refusal#0', 'palindrome-python#truncated#2', 'palindrome-python#unparseable#1', 'palindrome-typescript#unparseable#0'];
+const PICK = ['palindrome/typescript#refusal#0', 'palindrome/python#truncated#2', 'palindrome/python#unparseable#1', 'palindrome/typescript#unparseable#0'];
 const records = fs
   .readFileSync(path.join(ROOT, 'test', 'fixtures', 'reward', 'eval.jsonl'), 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as EvalRecord);
-const picked = PICK.map((id) => records.find((r) => r.id === id)!);
+const picked = PICK.map((id) => {
+  const r = records.find((x) => x.id === id);
+  if (!r) throw new Error(`eval set has no record ${id}`);
+  return r;
+});
 const refusal = picked[0];
 const refusalLoser = refusal.candidates.find((c) => c.id !== refusal.judgment.winner)!;
 
