@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts'],
     testTimeout: 30_000,
     pool: 'forks',
+    setupFiles: ['test/support/vitest.setup.ts'],
   },
 });

@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     fileParallelism: false,
     pool: 'forks',
+    setupFiles: ['test/support/vitest.setup.ts'],
   },
 });

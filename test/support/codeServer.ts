@@ -1,8 +1,8 @@
 // Starts a real VS Code (code-server, see shared/REAL_VSCODE.md) for integration and e2e tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { tempDir as makeTempDir } from './tmp';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `rlhf-${prefix}-`));
+  return makeTempDir(`rlhf-${prefix}-`);
 }
 
 export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {

@@ -1,17 +1,17 @@
 // Shared bits for launcher tests: a real export folder and hook recorders.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { exportDataset, writeExport } from '../../../src/core/formats';
 import { PreferenceRecordSchema } from '../../../src/core/records';
 import type { LaunchHooks, RunMetrics, StatusUpdate } from '../../../src/core/training/types';
+import { tempDir } from '../../support/tmp';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const REAL_SCRIPT = path.join(ROOT, 'python/rlhf_train.py');
 export const FAKE_TRAINER = path.join(ROOT, 'test/fixtures/trainer/fake_trainer.py');
 
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** A real export (format trl-preference) of n judged records. */
