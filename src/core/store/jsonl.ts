@@ -20,8 +20,11 @@ export interface ReadResult<T> {
   bad: BadLine[];
 }
 
-/** Parses each non-blank line with `schema`; bad lines are collected, never thrown. */
-export function parseJsonl<T>(text: string, file: string, schema: z.ZodType<T>): ReadResult<T> {
+/**
+ * Parses each non-blank line with `schema`; bad lines are collected, never thrown. `lineOffset`:
+ * lines of the file before `text` (for a tail read on its own).
+ */
+export function parseJsonl<T>(text: string, file: string, schema: z.ZodType<T>, lineOffset = 0): ReadResult<T> {
   const out: ReadResult<T> = { values: [], lines: [], bad: [] };
   const rows = text.split('\n');
   for (let i = 0; i < rows.length; i++) {
@@ -32,17 +35,17 @@ export function parseJsonl<T>(text: string, file: string, schema: z.ZodType<T>):
       json = JSON.parse(raw);
     } catch (e) {
       const torn = i === rows.length - 1 && !text.endsWith('\n');
-      out.bad.push({ file, line: i + 1, text: raw, error: torn ? 'incomplete last line (torn write)' : `not JSON: ${(e as Error).message}` });
+      out.bad.push({ file, line: lineOffset + i + 1, text: raw, error: torn ? 'incomplete last line (torn write)' : `not JSON: ${(e as Error).message}` });
       continue;
     }
     const parsed = schema.safeParse(json);
     if (parsed.success) {
       out.values.push(parsed.data);
-      out.lines.push(i + 1);
+      out.lines.push(lineOffset + i + 1);
     } else {
       const v = (json as { v?: unknown } | null)?.v;
       const newer = typeof v === 'number' && v > SCHEMA_VERSION;
-      out.bad.push({ file, line: i + 1, text: raw, error: newer ? `written by a newer RLHF Review (schema v${v}, this one reads v${SCHEMA_VERSION}): update the extension` : describeZodError(parsed.error) });
+      out.bad.push({ file, line: lineOffset + i + 1, text: raw, error: newer ? `written by a newer RLHF Review (schema v${v}, this one reads v${SCHEMA_VERSION}): update the extension` : describeZodError(parsed.error) });
     }
   }
   return out;
@@ -51,23 +54,24 @@ export function parseJsonl<T>(text: string, file: string, schema: z.ZodType<T>):
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** An unterminated last line that is not JSON: torn, or another window's append still landing. */
-function endsInPartialLine(text: string): boolean {
-  if (text === '' || text.endsWith('\n')) return false;
+function endsInPartialLine(buf: Buffer): boolean {
+  if (buf.length === 0 || buf[buf.length - 1] === 0x0a) return false;
   try {
-    JSON.parse(text.slice(text.lastIndexOf('\n') + 1));
+    JSON.parse(buf.subarray(buf.lastIndexOf(0x0a) + 1).toString('utf8'));
     return false;
   } catch {
     return true;
   }
 }
 
-export function readJsonl<T>(file: string, schema: z.ZodType<T>): ReadResult<T> {
+/** The file's bytes once a large append from another process has finished landing; undefined if absent. */
+function readSettled(file: string): Buffer | undefined {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
     // A large append from another process becomes visible page by page: while the file is
     // still growing, read again rather than report its half-written line as torn.
-    for (let tries = 0; tries < 50 && endsInPartialLine(buf.toString('utf8')); tries++) {
+    for (let tries = 0; tries < 50 && endsInPartialLine(buf); tries++) {
       Atomics.wait(pause, 0, 0, 10);
       if (fs.statSync(file).size === buf.length) {
         Atomics.wait(pause, 0, 0, 20);
@@ -76,10 +80,60 @@ export function readJsonl<T>(file: string, schema: z.ZodType<T>): ReadResult<T> 
       buf = fs.readFileSync(file);
     }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { values: [], lines: [], bad: [] };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return parseJsonl(buf.toString('utf8'), file, schema);
+  return buf;
+}
+
+export function readJsonl<T>(file: string, schema: z.ZodType<T>): ReadResult<T> {
+  const buf = readSettled(file);
+  return buf ? parseJsonl(buf.toString('utf8'), file, schema) : { values: [], lines: [], bad: [] };
+}
+
+const concat = <T>(a: ReadResult<T>, b: ReadResult<T>): ReadResult<T> => ({ values: [...a.values, ...b.values], lines: [...a.lines, ...b.lines], bad: [...a.bad, ...b.bad] });
+
+/**
+ * Reads one append-only JSONL file again and again, parsing only the lines added since the last
+ * read: a store of thousands of records costs a few ms per refresh instead of a full parse.
+ * When the bytes already read changed (a rewrite, a merge, a truncation) it reads the file whole.
+ */
+export class JsonlReader<T> {
+  /** Bytes through the last complete line of the previous read, and what they parsed to. */
+  private done: Buffer = Buffer.alloc(0);
+  private doneLines = 0;
+  private parsed: ReadResult<T> = { values: [], lines: [], bad: [] };
+
+  constructor(
+    readonly file: string,
+    private schema: z.ZodType<T>,
+  ) {}
+
+  read(): ReadResult<T> {
+    const buf = readSettled(this.file);
+    if (!buf) {
+      this.done = Buffer.alloc(0);
+      this.doneLines = 0;
+      this.parsed = { values: [], lines: [], bad: [] };
+      return this.parsed;
+    }
+    const grown = buf.length >= this.done.length && buf.subarray(0, this.done.length).equals(this.done);
+    if (!grown) {
+      this.done = Buffer.alloc(0);
+      this.doneLines = 0;
+      this.parsed = { values: [], lines: [], bad: [] };
+    }
+    const end = buf.lastIndexOf(0x0a) + 1;
+    if (end > this.done.length) {
+      const fresh = buf.subarray(this.done.length, end);
+      this.parsed = concat(this.parsed, parseJsonl(fresh.toString('utf8'), this.file, this.schema, this.doneLines));
+      for (let i = 0; i < fresh.length; i++) if (fresh[i] === 0x0a) this.doneLines++;
+      this.done = buf.subarray(0, end);
+    }
+    // An unterminated last line (torn, or still landing) is parsed on every read, never kept.
+    if (end === buf.length) return concat(this.parsed, { values: [], lines: [], bad: [] });
+    return concat(this.parsed, parseJsonl(buf.subarray(end).toString('utf8'), this.file, this.schema, this.doneLines));
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   type QueueItem,
   type Retraction,
 } from '../records';
-import { appendJsonl, readJsonl, type BadLine } from './jsonl';
+import { appendJsonl, JsonlReader, readJsonl, type BadLine } from './jsonl';
 
 export const PREFERENCES_FILE = 'preferences.jsonl';
 export const QUEUE_FILE = 'queue.jsonl';
@@ -46,7 +46,14 @@ export function newId(): string {
 }
 
 export class PreferenceStore {
-  constructor(readonly dir: string) {}
+  // Incremental readers: a refresh after a vote parses the one new line, not the whole store.
+  private queueReader: JsonlReader<z.infer<typeof QueueLineSchema>>;
+  private prefsReader: JsonlReader<z.infer<typeof PreferenceLineSchema>>;
+
+  constructor(readonly dir: string) {
+    this.queueReader = new JsonlReader(this.queueFile, QueueLineSchema);
+    this.prefsReader = new JsonlReader(this.preferencesFile, PreferenceLineSchema);
+  }
 
   get preferencesFile(): string {
     return path.join(this.dir, PREFERENCES_FILE);
@@ -60,8 +67,8 @@ export class PreferenceStore {
 
   /** Reads everything. Bad lines are reported and copied aside once; nothing is rewritten. */
   load(): StoreSnapshot {
-    const q = readJsonl(this.queueFile, QueueLineSchema);
-    const p = readJsonl(this.preferencesFile, PreferenceLineSchema);
+    const q = this.queueReader.read();
+    const p = this.prefsReader.read();
     const records: PreferenceRecord[] = [];
     const retractions: Retraction[] = [];
     for (const v of p.values) {
