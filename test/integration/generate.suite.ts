@@ -179,6 +179,42 @@ describe('Compare Responses against an OpenAI-compatible server', () => {
     }
   });
 
+  it('asks a VS Code language model (vscode.lm provider) for candidates; a failed sample leaves the others', async () => {
+    let models = await vscode.lm.selectChatModels({ vendor: 'rlhf-fake' });
+    for (let i = 0; i < 100 && models.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      models = await vscode.lm.selectChatModels({ vendor: 'rlhf-fake' });
+    }
+    assert.equal(models.length, 1, 'the fake language model provider is not registered');
+    await cfg().update('sources', [], vscode.ConfigurationTarget.Workspace);
+    await cfg().update('languageModels', [{ vendor: 'rlhf-fake' }], vscode.ConfigurationTarget.Workspace);
+    try {
+      const { storeDir } = await api();
+      const id = (await vscode.commands.executeCommand('rlhf.compareResponses', 'Add two numbers')) as string;
+      assert.ok(id, 'nothing was queued from the language model');
+      const item = queueItems(storeDir).find((i) => i.id === id)!;
+      assert.equal(item.candidates.length, 2);
+      for (const c of item.candidates) {
+        assert.equal(c.source, 'vscode.lm:rlhf-fake');
+        assert.equal(c.model, models[0].id);
+        assert.match(c.text, /return a \+ b {2}# fake-lm answer \d+/);
+        assert.ok(typeof c.latencyMs === 'number');
+      }
+      assert.notEqual(item.candidates[0].text, item.candidates[1].text);
+      // Three samples, the provider refuses one of them: the two that arrived are compared.
+      await cfg().update('candidates', 3, vscode.ConfigurationTarget.Workspace);
+      const flaky = (await vscode.commands.executeCommand('rlhf.compareResponses', 'a flaky request')) as string;
+      assert.ok(flaky, 'one failed sample lost the whole comparison');
+      const got = queueItems(storeDir).find((i) => i.id === flaky)!;
+      assert.equal(got.candidates.length, 2);
+      assert.ok(got.candidates.every((c) => c.source === 'vscode.lm:rlhf-fake'));
+    } finally {
+      await cfg().update('candidates', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('languageModels', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('sources', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it("never sends a source's key to another server: a settings change of its baseUrl drops the key", async () => {
     const first = await startChatServer({ apiKey: 'sk-bound-456' });
     const other = await startChatServer({});

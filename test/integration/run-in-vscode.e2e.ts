@@ -16,7 +16,12 @@ fs.writeFileSync(path.join(workspace, 'README.md'), '# integration workspace\n')
 const resultsFile = path.join(OUTPUT_DIR, 'integration-results.json');
 fs.rmSync(resultsFile, { force: true });
 
-const server = await startCodeServer({ workspace, env: { RLHF_TEST_RESULTS: resultsFile } });
+// An installed extension beside the one under test: a language model provider (proposed API in
+// VS Code 1.100), so the vscode.lm source meets a real model. Folders in the extensions folder
+// are picked up when code-server starts.
+const extensionsDir = tempDir('int-ext');
+fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'fake-lm'), path.join(extensionsDir, 'rlhf-test.fake-lm-0.0.1'), { recursive: true });
+const server = await startCodeServer({ workspace, extensionsDir, env: { RLHF_TEST_RESULTS: resultsFile }, args: ['--enable-proposed-api', 'rlhf-test.fake-lm'] });
 const browser = await launchBrowser();
 let results: Results;
 try {

@@ -25,6 +25,8 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
   trust?: boolean;
+  /** More code-server arguments (e.g. --enable-proposed-api for a test extension). */
+  args?: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -58,6 +60,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const log = fs.openSync(logFile, 'a');
   const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir];
   if (opts.trust !== false) args.push('--disable-workspace-trust');
+  args.push(...(opts.args ?? []));
   args.push(opts.workspace);
   const child: ChildProcess = spawn(CODE_SERVER, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...opts.env } });
   fs.closeSync(log);
