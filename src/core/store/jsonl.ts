@@ -91,6 +91,7 @@ export function readJsonl<T>(file: string, schema: z.ZodType<T>): ReadResult<T> 
   return buf ? parseJsonl(buf.toString('utf8'), file, schema) : { values: [], lines: [], bad: [] };
 }
 
+const EMPTY: ReadResult<never> = { values: [], lines: [], bad: [] };
 const concat = <T>(a: ReadResult<T>, b: ReadResult<T>): ReadResult<T> => ({ values: [...a.values, ...b.values], lines: [...a.lines, ...b.lines], bad: [...a.bad, ...b.bad] });
 
 /**
@@ -112,17 +113,10 @@ export class JsonlReader<T> {
   read(): ReadResult<T> {
     const buf = readSettled(this.file);
     if (!buf) {
-      this.done = Buffer.alloc(0);
-      this.doneLines = 0;
-      this.parsed = { values: [], lines: [], bad: [] };
-      return this.parsed;
+      this.reset();
+      return concat(this.parsed, EMPTY);
     }
-    const grown = buf.length >= this.done.length && buf.subarray(0, this.done.length).equals(this.done);
-    if (!grown) {
-      this.done = Buffer.alloc(0);
-      this.doneLines = 0;
-      this.parsed = { values: [], lines: [], bad: [] };
-    }
+    if (buf.length < this.done.length || !buf.subarray(0, this.done.length).equals(this.done)) this.reset();
     const end = buf.lastIndexOf(0x0a) + 1;
     if (end > this.done.length) {
       const fresh = buf.subarray(this.done.length, end);
@@ -131,8 +125,15 @@ export class JsonlReader<T> {
       this.done = buf.subarray(0, end);
     }
     // An unterminated last line (torn, or still landing) is parsed on every read, never kept.
-    if (end === buf.length) return concat(this.parsed, { values: [], lines: [], bad: [] });
-    return concat(this.parsed, parseJsonl(buf.subarray(end).toString('utf8'), this.file, this.schema, this.doneLines));
+    // The result is always a copy: callers never hold the reader's own arrays.
+    const tail = end === buf.length ? EMPTY : parseJsonl(buf.subarray(end).toString('utf8'), this.file, this.schema, this.doneLines);
+    return concat(this.parsed, tail);
+  }
+
+  private reset(): void {
+    this.done = Buffer.alloc(0);
+    this.doneLines = 0;
+    this.parsed = { values: [], lines: [], bad: [] };
   }
 }
 
